@@ -1,0 +1,369 @@
+package io.storageinit.runtime;
+
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import io.storageinit.runtime.Settings.ArchiveLimits;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.apache.commons.compress.compressors.CompressorException;
+import org.apache.commons.compress.compressors.CompressorStreamFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Unpacks a model archive into the destination, safely.
+ *
+ * <p>KServe's rule decides when: exactly one file was fetched and its name ends in {@code .tar},
+ * {@code .tar.gz}, {@code .tgz}, {@code .zip} (or another tar compression Python's tarfile reads).
+ * Entries are unpacked into a hidden staging folder inside the destination and checked one by one:
+ * a name that is absolute or climbs out with {@code ..}, a symbolic or hard link that leads out, a
+ * device file or FIFO, or more entries or bytes than the limits allow refuses the archive whole.
+ * Only a fully unpacked, fully checked archive is moved into place; on any failure the staging
+ * folder and the archive are removed and the destination is as it was before the archive arrived.
+ */
+final class Archives {
+  private static final Logger LOG = LoggerFactory.getLogger(Archives.class);
+
+  /** The smallest size bound from the ratio limit, so small archives of text still unpack. */
+  static final long MIN_RATIO_BUDGET = 64L << 20;
+
+  enum Format {
+    ZIP,
+    TAR
+  }
+
+  private Archives() {}
+
+  /** The archive format a file name announces, as KServe's mimetypes lookup decides. */
+  static Optional<Format> formatOf(String fileName) {
+    String n = fileName.toLowerCase(Locale.ROOT);
+    if (n.endsWith(".zip")) {
+      return Optional.of(Format.ZIP);
+    }
+    for (String suffix : List.of(".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")) {
+      if (n.endsWith(suffix)) {
+        return Optional.of(Format.TAR);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Unpacks {@code archive} into {@code dest} and deletes the archive (a file or a symlink to one).
+   *
+   * @throws StorageException {@code INTEGRITY} when the archive is invalid, truncated or hostile;
+   *     the destination is then left as it was and the archive removed
+   */
+  static void extract(Path archive, Format format, Path dest, ArchiveLimits limits) {
+    LOG.info("unpacking {}", archive.getFileName());
+    Path staging = null;
+    try {
+      staging = Files.createTempDirectory(dest, ".storage-initializer-unpack-");
+      long archiveSize = Files.size(archive);
+      long budget =
+          Math.min(
+              limits.maxBytes(),
+              Math.max(MIN_RATIO_BUDGET, saturatingMultiply(archiveSize, limits.maxRatio())));
+      Unpacker unpacker = new Unpacker(archive, staging.toRealPath(), limits, budget);
+      if (format == Format.ZIP) {
+        unpacker.zip();
+      } else {
+        unpacker.tar();
+      }
+      if (unpacker.entries == 0) {
+        throw unpacker.refuse(
+            "it holds no entries; is it really a "
+                + format.name().toLowerCase(Locale.ROOT)
+                + " archive?");
+      }
+      mergeInto(staging, dest);
+      Files.delete(archive);
+      LOG.info(
+          "unpacked {}: {} entries, {}",
+          archive.getFileName(),
+          unpacker.entries,
+          Progress.bytes(unpacker.bytes));
+    } catch (StorageException e) {
+      cleanUp(staging, archive);
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      cleanUp(staging, archive);
+      throw new StorageException(
+          Kind.INTEGRITY,
+          "Failed to unpack archive file "
+              + archive.getFileName()
+              + ": the file is truncated or not a valid "
+              + format.name().toLowerCase(Locale.ROOT)
+              + " archive ("
+              + e.getMessage()
+              + "); nothing of it was kept",
+          e);
+    }
+  }
+
+  private static long saturatingMultiply(long a, long b) {
+    long hi = Math.multiplyHigh(a, b);
+    return hi != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
+  }
+
+  private static void cleanUp(Path staging, Path archive) {
+    if (staging != null) {
+      deleteTree(staging);
+    }
+    TransferEngine.deleteQuietly(archive);
+  }
+
+  /** Moves every staged entry into place; directories merge, files and links replace. */
+  private static void mergeInto(Path from, Path to) throws IOException {
+    List<Path> children;
+    try (Stream<Path> s = Files.list(from)) {
+      children = s.sorted().toList();
+    }
+    for (Path child : children) {
+      Path target = to.resolve(child.getFileName().toString());
+      boolean childIsDir = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
+      if (childIsDir && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+        mergeInto(child, target);
+        continue;
+      }
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        deleteTree(target);
+      }
+      TransferEngine.moveIntoPlace(child, target);
+    }
+  }
+
+  /** Deletes a tree without following symbolic links out of it. */
+  static void deleteTree(Path root) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      TransferEngine.deleteQuietly(root);
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (DirectoryNotEmptyException e) {
+          LOG.warn("could not remove {}", p);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("could not remove {}: {}", root, e.toString());
+    }
+  }
+
+  /** Unpacks one archive into a staging root, enforcing the rules. */
+  private static final class Unpacker {
+    private final Path archive;
+    private final Path root;
+    private final ArchiveLimits limits;
+    private final long budget;
+    private long entries;
+    private long bytes;
+
+    Unpacker(Path archive, Path root, ArchiveLimits limits, long budget) {
+      this.archive = archive;
+      this.root = root;
+      this.limits = limits;
+      this.budget = budget;
+    }
+
+    StorageException refuse(String why) {
+      return new StorageException(
+          Kind.INTEGRITY,
+          "Refused archive "
+              + archive.getFileName()
+              + ": "
+              + why
+              + "; nothing of it was unpacked. Rebuild the archive with relative paths inside it"
+              + " (or raise STORAGE_ARCHIVE_MAX_BYTES / _ENTRIES / _RATIO if it is legitimately large)");
+    }
+
+    void zip() throws IOException {
+      try (ZipFile zip = ZipFile.builder().setPath(archive).get()) {
+        Enumeration<ZipArchiveEntry> all = zip.getEntriesInPhysicalOrder();
+        while (all.hasMoreElements()) {
+          ZipArchiveEntry e = all.nextElement();
+          Path target = place(e.getName());
+          int type = e.getUnixMode() & 0170000;
+          if (e.isUnixSymlink()) {
+            symlink(e.getName(), target, zip.getUnixSymlink(e));
+          } else if (type != 0 && type != 0100000 && type != 0040000) {
+            throw refuse(
+                "entry '"
+                    + e.getName()
+                    + "' is a special file (mode "
+                    + Integer.toOctalString(type)
+                    + ")");
+          } else if (e.isDirectory()) {
+            directory(target);
+          } else {
+            try (InputStream in = zip.getInputStream(e)) {
+              file(e.getName(), target, in);
+            }
+          }
+        }
+      }
+    }
+
+    void tar() throws IOException {
+      try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 64 * 1024);
+          TarArchiveInputStream tar = new TarArchiveInputStream(decompress(raw))) {
+        TarArchiveEntry e;
+        while ((e = tar.getNextEntry()) != null) {
+          Path target = place(e.getName());
+          if (e.isSymbolicLink()) {
+            symlink(e.getName(), target, e.getLinkName());
+          } else if (e.isLink()) {
+            hardLink(e.getName(), target, e.getLinkName());
+          } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+            throw refuse("entry '" + e.getName() + "' is a device file or FIFO");
+          } else if (e.isDirectory()) {
+            directory(target);
+          } else if (e.isFile()) {
+            file(e.getName(), target, tar);
+          } else {
+            throw refuse("entry '" + e.getName() + "' has an unsupported type");
+          }
+        }
+      }
+    }
+
+    /** Tar files may be compressed whatever their name says; like Python's tarfile, look. */
+    private static InputStream decompress(InputStream in) throws IOException {
+      try {
+        String type = CompressorStreamFactory.detect(in);
+        return new CompressorStreamFactory(true).createCompressorInputStream(type, in);
+      } catch (CompressorException e) {
+        return in;
+      }
+    }
+
+    /** Where an entry lands, after refusing names that are absolute or climb out. */
+    private Path place(String name) {
+      if (++entries > limits.maxEntries()) {
+        throw refuse("it has more than " + limits.maxEntries() + " entries");
+      }
+      if (name.indexOf('\0') >= 0) {
+        throw refuse("entry name contains a NUL character");
+      }
+      if (name.startsWith("/") || name.startsWith("\\") || name.matches("^[A-Za-z]:.*")) {
+        throw refuse("entry '" + name + "' has an absolute path");
+      }
+      Path p = root;
+      for (String seg : name.split("[/\\\\]")) {
+        if (seg.equals("..")) {
+          throw refuse("entry '" + name + "' climbs out of the destination with '..'");
+        }
+        if (!seg.isEmpty() && !seg.equals(".")) {
+          p = p.resolve(seg);
+        }
+      }
+      return p;
+    }
+
+    /** Refuses to write through a link an earlier entry planted (e.g. "a" -> /etc, then "a/x"). */
+    private void checkParents(String name, Path target) throws IOException {
+      Path parent = target.getParent();
+      Files.createDirectories(parent);
+      if (!parent.toRealPath().startsWith(root)) {
+        throw refuse("entry '" + name + "' would be written through a link that leads out");
+      }
+    }
+
+    private void directory(Path target) throws IOException {
+      if (target.equals(root)) {
+        return;
+      }
+      checkParents(target.toString(), target);
+      if (Files.isSymbolicLink(target)) {
+        throw refuse("directory entry '" + root.relativize(target) + "' replaces a link");
+      }
+      Files.createDirectories(target);
+    }
+
+    private void file(String name, Path target, InputStream in) throws IOException {
+      if (target.equals(root)) {
+        throw refuse("entry '" + name + "' has an empty name");
+      }
+      checkParents(name, target);
+      Files.deleteIfExists(target);
+      byte[] buf = new byte[64 * 1024];
+      try (OutputStream out =
+          Files.newOutputStream(
+              target,
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE,
+              LinkOption.NOFOLLOW_LINKS)) {
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          bytes += n;
+          if (bytes > budget) {
+            throw refuse(
+                "it unpacks to more than "
+                    + Progress.bytes(budget)
+                    + " (a decompression bomb, or over the configured limit)");
+          }
+          out.write(buf, 0, n);
+        }
+      }
+    }
+
+    private void symlink(String name, Path target, String linkTarget) throws IOException {
+      if (linkTarget == null || linkTarget.isEmpty()) {
+        throw refuse("link '" + name + "' has no target");
+      }
+      if (linkTarget.startsWith("/") || linkTarget.matches("^[A-Za-z]:.*")) {
+        throw refuse("link '" + name + "' points to the absolute path " + linkTarget);
+      }
+      Path resolved = target.getParent().resolve(linkTarget).normalize();
+      if (!resolved.startsWith(root)) {
+        throw refuse("link '" + name + "' points outside the destination (" + linkTarget + ")");
+      }
+      checkParents(name, target);
+      Files.deleteIfExists(target);
+      Files.createSymbolicLink(target, target.getParent().relativize(resolved));
+    }
+
+    private void hardLink(String name, Path target, String linkName) throws IOException {
+      Path existing = place(linkName);
+      entries--; // the link target is not an entry of its own
+      if (!Files.isRegularFile(existing) || !existing.toRealPath().startsWith(root)) {
+        throw refuse(
+            "hard link '"
+                + name
+                + "' points outside the destination or to no file ("
+                + linkName
+                + ")");
+      }
+      checkParents(name, target);
+      Files.deleteIfExists(target);
+      try {
+        Files.createLink(target, existing);
+      } catch (FileAlreadyExistsException | UnsupportedOperationException e) {
+        Files.copy(existing, target);
+      }
+    }
+  }
+}

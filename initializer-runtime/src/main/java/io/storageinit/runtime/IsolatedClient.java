@@ -1,0 +1,47 @@
+package io.storageinit.runtime;
+
+import io.storageinit.api.Capability;
+import io.storageinit.api.Listing;
+import io.storageinit.api.RemoteObject;
+import io.storageinit.api.StorageClient;
+import java.io.InputStream;
+import java.util.Set;
+
+/**
+ * Calls a plugin's client with the plugin's class loader as the thread's context class loader,
+ * which Hadoop and the AWS SDK use to find their own classes and services.
+ */
+final class IsolatedClient implements StorageClient {
+  private final StorageClient delegate;
+  private final ClassLoader loader;
+
+  IsolatedClient(StorageClient delegate, ClassLoader loader) {
+    this.delegate = delegate;
+    this.loader = loader;
+  }
+
+  @Override
+  public Listing list(String uri) {
+    return PluginRegistry.withContextLoader(loader, () -> delegate.list(uri));
+  }
+
+  @Override
+  public InputStream read(RemoteObject object, long offset, long length) {
+    return PluginRegistry.withContextLoader(loader, () -> delegate.read(object, offset, length));
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return delegate.capabilities();
+  }
+
+  @Override
+  public void close() {
+    PluginRegistry.withContextLoader(
+        loader,
+        () -> {
+          delegate.close();
+          return null;
+        });
+  }
+}

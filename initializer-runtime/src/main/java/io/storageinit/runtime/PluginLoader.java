@@ -1,0 +1,94 @@
+package io.storageinit.runtime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Finds where plugins live: the application class path (tests, embedding) and one folder per plugin
+ * under {@code plugins/}, each in a class loader of its own whose parent sees only the SPI and
+ * SLF4J. Plugins therefore cannot clash on dependencies: Hadoop's tree and the AWS SDK's never
+ * meet.
+ */
+final class PluginLoader {
+
+  /** Where a set of plugin classes comes from. */
+  record PluginSource(String name, ClassLoader classLoader, Path location) {}
+
+  /** Packages a plugin shares with the runtime. Everything else a plugin brings itself. */
+  private static final List<String> SHARED_PACKAGES = List.of("io.storageinit.api.", "org.slf4j.");
+
+  private PluginLoader() {}
+
+  /**
+   * Returns the application class path as a source, followed by one source per folder of {@code
+   * pluginsDir} (when it exists), in name order.
+   */
+  static List<PluginSource> sources(Path pluginsDir) {
+    List<PluginSource> sources = new ArrayList<>();
+    sources.add(new PluginSource("classpath", PluginLoader.class.getClassLoader(), null));
+    if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
+      return sources;
+    }
+    ClassLoader shared = new SharedApiClassLoader(PluginLoader.class.getClassLoader());
+    try (Stream<Path> dirs = Files.list(pluginsDir)) {
+      for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+        sources.add(
+            new PluginSource(
+                dir.getFileName().toString(), new URLClassLoader(jarUrls(dir), shared), dir));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the plugins folder " + pluginsDir, e);
+    }
+    return sources;
+  }
+
+  private static URL[] jarUrls(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      List<URL> urls = new ArrayList<>();
+      for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+        try {
+          urls.add(jar.toUri().toURL());
+        } catch (MalformedURLException e) {
+          throw new IOException("Bad jar path " + jar, e);
+        }
+      }
+      return urls.toArray(URL[]::new);
+    }
+  }
+
+  /**
+   * The parent of every plugin class loader: the JDK's platform classes plus the shared packages
+   * from the runtime. Resources come from the platform only, so ServiceLoader in a plugin's loader
+   * finds that plugin's services and not the runtime's.
+   */
+  static final class SharedApiClassLoader extends ClassLoader {
+    static {
+      registerAsParallelCapable();
+    }
+
+    private final ClassLoader runtime;
+
+    SharedApiClassLoader(ClassLoader runtime) {
+      super("storage-initializer-spi", ClassLoader.getPlatformClassLoader());
+      this.runtime = runtime;
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+      for (String prefix : SHARED_PACKAGES) {
+        if (name.startsWith(prefix)) {
+          return runtime.loadClass(name);
+        }
+      }
+      return super.loadClass(name, resolve);
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package io.storageinit.runtime;
+
+import io.storageinit.api.ModelValidator;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import io.storageinit.api.StorageProvider;
+import io.storageinit.runtime.PluginLoader.PluginSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The installed providers and validators. Discovery is lazy and loud: a provider's {@link
+ * StorageProvider.Descriptor} is read without instantiating it, so only the provider a URI needs is
+ * ever created; a URI no provider serves, or one two providers claim, is an error that says what to
+ * do; a plugin that fails to load is reported, and is fatal only when its scheme is asked for.
+ */
+final class PluginRegistry {
+
+  /** A provider found on the class path or in a plugin folder, not yet instantiated. */
+  record ProviderEntry(
+      String name,
+      Set<String> schemes,
+      ServiceLoader.Provider<StorageProvider> factory,
+      PluginSource source) {
+
+    String version() {
+      return PluginRegistry.version(factory.type());
+    }
+
+    String jar() {
+      return PluginRegistry.jar(factory.type());
+    }
+
+    /** Instantiates the provider with its plugin's class loader as the context class loader. */
+    StorageProvider instantiate() {
+      try {
+        return withContextLoader(source.classLoader(), factory::get);
+      } catch (RuntimeException | LinkageError e) {
+        throw new StorageException(
+            Kind.INTERNAL, "The " + name + " provider from " + jar() + " failed to start: " + e, e);
+      }
+    }
+  }
+
+  /** A plugin (or one of its services) that could not be loaded. */
+  record Broken(String source, String reason) {}
+
+  private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://");
+
+  /** Where our own providers for well-known schemes come from, for "add the plugin" hints. */
+  private static final Map<String, String> KNOWN_PLUGINS =
+      Map.of(
+          "s3", "s3",
+          "hdfs", "hdfs",
+          "webhdfs", "hdfs",
+          "http", "http",
+          "https", "http",
+          "pvc", "pvc",
+          "file", "pvc");
+
+  private final List<ProviderEntry> providers;
+  private final List<ModelValidator> validators;
+  private final Map<ModelValidator, PluginSource> validatorSources;
+  private final List<Broken> broken;
+
+  private PluginRegistry(
+      List<ProviderEntry> providers,
+      List<ModelValidator> validators,
+      Map<ModelValidator, PluginSource> validatorSources,
+      List<Broken> broken) {
+    this.providers = List.copyOf(providers);
+    this.validators = List.copyOf(validators);
+    this.validatorSources = validatorSources;
+    this.broken = List.copyOf(broken);
+  }
+
+  static PluginRegistry discover(List<PluginSource> sources) {
+    List<ProviderEntry> providers = new ArrayList<>();
+    List<ModelValidator> validators = new ArrayList<>();
+    Map<ModelValidator, PluginSource> validatorSources = new LinkedHashMap<>();
+    List<Broken> broken = new ArrayList<>();
+    Set<String> seenTypes = new HashSet<>();
+    for (PluginSource source : sources) {
+      String where = source.location() == null ? "the class path" : source.location().toString();
+      try {
+        for (ServiceLoader.Provider<StorageProvider> p :
+            ServiceLoader.load(StorageProvider.class, source.classLoader()).stream().toList()) {
+          Class<? extends StorageProvider> type = p.type();
+          if (!seenTypes.add(type.getName() + "@" + jar(type))) {
+            continue;
+          }
+          StorageProvider.Descriptor d = type.getAnnotation(StorageProvider.Descriptor.class);
+          if (d == null || d.schemes().length == 0) {
+            broken.add(
+                new Broken(
+                    where,
+                    type.getName() + " lacks @StorageProvider.Descriptor(name=..., schemes=...)"));
+            continue;
+          }
+          Set<String> schemes = new TreeSet<>();
+          for (String s : d.schemes()) {
+            schemes.add(s.toLowerCase(Locale.ROOT));
+          }
+          providers.add(new ProviderEntry(d.name(), Set.copyOf(schemes), p, source));
+        }
+        for (ModelValidator v :
+            withContextLoader(
+                source.classLoader(),
+                () ->
+                    ServiceLoader.load(ModelValidator.class, source.classLoader()).stream()
+                        .filter(p -> seenTypes.add(p.type().getName() + "@" + jar(p.type())))
+                        .map(ServiceLoader.Provider::get)
+                        .toList())) {
+          validators.add(v);
+          validatorSources.put(v, source);
+        }
+      } catch (RuntimeException | LinkageError e) {
+        broken.add(new Broken(where, String.valueOf(e)));
+      }
+    }
+    return new PluginRegistry(providers, validators, validatorSources, broken);
+  }
+
+  List<ProviderEntry> providers() {
+    return providers;
+  }
+
+  List<ModelValidator> validators() {
+    return validators;
+  }
+
+  List<Broken> broken() {
+    return broken;
+  }
+
+  Optional<PluginSource> sourceOf(ModelValidator validator) {
+    return Optional.ofNullable(validatorSources.get(validator));
+  }
+
+  /** The scheme of a URI, lower case; {@code file} for a plain path. */
+  static String schemeOf(String uri) {
+    Matcher m = SCHEME.matcher(uri);
+    return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : "file";
+  }
+
+  /**
+   * Returns the one provider that serves {@code uri}.
+   *
+   * @param pins scheme → provider name, from {@code STORAGE_PROVIDER_<SCHEME>}
+   * @throws StorageException {@code INVALID_URI} when no provider serves the scheme, {@code
+   *     INVALID_CONFIG} when several do and none is pinned, or a pin names no candidate
+   */
+  ProviderEntry resolve(String uri, Map<String, String> pins) {
+    String scheme = schemeOf(uri);
+    List<ProviderEntry> candidates =
+        providers.stream().filter(p -> p.schemes().contains(scheme)).toList();
+    String pin = pins.get(scheme);
+    if (pin != null) {
+      return candidates.stream()
+          .filter(p -> p.name().equals(pin))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new StorageException(
+                      Kind.INVALID_CONFIG,
+                      "STORAGE_PROVIDER_"
+                          + scheme.toUpperCase(Locale.ROOT).replace('-', '_')
+                          + "="
+                          + pin
+                          + " names no installed provider for '"
+                          + scheme
+                          + "'; installed for it: "
+                          + describe(candidates)));
+    }
+    if (candidates.isEmpty()) {
+      throw new StorageException(Kind.INVALID_URI, unknownSchemeMessage(uri, scheme));
+    }
+    if (candidates.size() > 1) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "Two or more providers serve '"
+              + scheme
+              + "': "
+              + describe(candidates)
+              + "; remove one plugin, or choose one with STORAGE_PROVIDER_"
+              + scheme.toUpperCase(Locale.ROOT).replace('-', '_')
+              + "=<name>");
+    }
+    return candidates.get(0);
+  }
+
+  private String unknownSchemeMessage(String uri, String scheme) {
+    StringBuilder msg =
+        new StringBuilder("Cannot recognize storage type for ")
+            .append(Uris.redact(uri))
+            .append(": no installed plugin serves '")
+            .append(scheme)
+            .append("://'. Installed: ")
+            .append(
+                providers.isEmpty()
+                    ? "none"
+                    : providers.stream()
+                        .map(
+                            p ->
+                                p.schemes().stream()
+                                    .map(s -> s + "://")
+                                    .collect(Collectors.joining(", ")))
+                        .collect(Collectors.joining(", ")))
+            .append('.');
+    String plugin = KNOWN_PLUGINS.get(scheme);
+    if (plugin != null) {
+      msg.append(" Add the '")
+          .append(plugin)
+          .append("' plugin (storage-")
+          .append(plugin)
+          .append(" jars in plugins/")
+          .append(plugin)
+          .append("/) or use an image built with it.");
+    }
+    if (!broken.isEmpty()) {
+      msg.append(" Plugins that failed to load: ")
+          .append(
+              broken.stream()
+                  .map(b -> b.source() + " (" + b.reason() + ")")
+                  .collect(Collectors.joining("; ")));
+    }
+    return msg.toString();
+  }
+
+  private static String describe(List<ProviderEntry> entries) {
+    return entries.isEmpty()
+        ? "none"
+        : entries.stream()
+            .map(e -> e.name() + " (" + e.jar() + ")")
+            .collect(Collectors.joining(", "));
+  }
+
+  static String version(Class<?> type) {
+    String v = type.getPackage() == null ? null : type.getPackage().getImplementationVersion();
+    return v == null ? "unknown" : v;
+  }
+
+  static String jar(Class<?> type) {
+    try {
+      var cs = type.getProtectionDomain().getCodeSource();
+      return cs == null ? "unknown" : Path.of(cs.getLocation().toURI()).toString();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  /**
+   * Runs a plugin call with the plugin's class loader as context loader (Hadoop and SDKs read it).
+   */
+  static <T> T withContextLoader(ClassLoader loader, Callable<T> call) {
+    Thread t = Thread.currentThread();
+    ClassLoader previous = t.getContextClassLoader();
+    t.setContextClassLoader(loader);
+    try {
+      return call.call();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      t.setContextClassLoader(previous);
+    }
+  }
+}

@@ -1,0 +1,346 @@
+package io.storageinit.runtime;
+
+import io.storageinit.api.Capability;
+import io.storageinit.api.Finding;
+import io.storageinit.api.Listing;
+import io.storageinit.api.ModelValidator;
+import io.storageinit.api.RemoteObject;
+import io.storageinit.api.StorageClient;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import io.storageinit.api.StorageProvider;
+import io.storageinit.runtime.PluginRegistry.ProviderEntry;
+import io.storageinit.runtime.Settings.LocalMode;
+import io.storageinit.runtime.TransferEngine.Planned;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage initializer: {@code SRC DEST [SRC DEST ...]} with KServe's semantics. Composes the
+ * installed plugins with the shared engine: resolve the provider, list, filter, transfer or link,
+ * unpack a single archive, validate.
+ */
+public final class StorageInitializer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StorageInitializer.class);
+
+  /** KServe's multi-model serving mount: a source under it means there is nothing to download. */
+  static final String MODEL_MOUNT_DIR = "/mnt/models";
+
+  static final String USAGE =
+      "Usage: storage-initializer SRC_URI DEST_PATH [SRC_URI DEST_PATH ...]\n"
+          + "       storage-initializer --list-plugins | --version | --help";
+
+  private final Map<String, String> env;
+  private final Settings settings;
+  private final Secrets secrets;
+  private final PluginRegistry registry;
+  private final RuntimeProviderContext context;
+  private final TransferStats stats = new TransferStats();
+  private final Retrier retrier;
+  private final Map<String, StorageClient> clients = new LinkedHashMap<>();
+
+  StorageInitializer(Map<String, String> env, Secrets secrets, PluginRegistry registry) {
+    this(env, secrets, registry, Retrier.Sleeper.REAL);
+  }
+
+  StorageInitializer(
+      Map<String, String> env, Secrets secrets, PluginRegistry registry, Retrier.Sleeper sleeper) {
+    this.env = Map.copyOf(env);
+    this.secrets = secrets;
+    secrets.addFromEnvironment(env);
+    this.settings = Settings.fromEnvironment(env);
+    secrets.addFromEnvironment(settings.storageConfig());
+    this.registry = registry;
+    this.context = new RuntimeProviderContext(env, settings.storageConfig(), secrets);
+    this.retrier =
+        new Retrier(
+            settings.maxAttempts(),
+            settings.retryInitialDelay(),
+            settings.retryMaxDelay(),
+            sleeper);
+    registry
+        .broken()
+        .forEach(b -> LOG.warn("plugin failed to load: {}: {}", b.source(), b.reason()));
+  }
+
+  /** Downloads every pair in order; DEST folders are all created first, as KServe does. */
+  void run(List<String[]> pairs) {
+    for (String[] pair : pairs) {
+      try {
+        Files.createDirectories(Path.of(pair[1]));
+      } catch (IOException e) {
+        throw new StorageException(
+            Kind.INVALID_CONFIG, "Cannot create destination " + pair[1] + ": " + e, e);
+      }
+    }
+    List<Path> downloaded = new ArrayList<>();
+    try (Progress progress = new Progress(stats, settings.progressInterval())) {
+      for (String[] pair : pairs) {
+        if (download(pair[0], Path.of(pair[1]))) {
+          downloaded.add(Path.of(pair[1]));
+        }
+      }
+      for (Path dest : downloaded) {
+        validate(dest);
+      }
+      LOG.info("done: {}", progress.summary());
+    }
+  }
+
+  /** Returns false when there was nothing to do (multi-model serving). */
+  boolean download(String uri, Path dest) {
+    LOG.info("Initializing, args: src_uri [{}] dest_path [{}]", Uris.redact(uri), dest);
+    if (uri.startsWith(MODEL_MOUNT_DIR)) {
+      LOG.info("{} is under {}: multi-model serving, nothing to download", uri, MODEL_MOUNT_DIR);
+      return false;
+    }
+    StorageClient client = clientFor(uri);
+    Listing listing = client.list(uri);
+    List<RemoteObject> objects = listing.objects();
+    PathPatterns patterns = new PathPatterns(settings.allowPatterns(), settings.ignorePatterns());
+    if (!listing.singleObject() && !patterns.isEmpty()) {
+      objects = objects.stream().filter(o -> patterns.keeps(o.path())).toList();
+    }
+    if (objects.isEmpty()) {
+      throw StorageException.notFound(
+          "Failed to fetch model. No model found in "
+              + Uris.redact(uri)
+              + (patterns.isEmpty()
+                  ? ""
+                  : " that STORAGE_ALLOW_PATTERNS/STORAGE_IGNORE_PATTERNS keep"));
+    }
+    List<Planned> planned = plan(objects, dest);
+    if (client.capabilities().contains(Capability.LOCAL_PATHS)
+        && settings.localMode() == LocalMode.LINK) {
+      link(planned, dest, listing.singleObject() || patterns.isEmpty());
+    } else {
+      new TransferEngine(settings.concurrency(), settings.partSize(), retrier, stats)
+          .fetch(client, planned);
+    }
+    if (planned.size() == 1) {
+      Path only = planned.get(0).target();
+      Archives.formatOf(only.getFileName().toString())
+          .ifPresent(f -> Archives.extract(only, f, dest, settings.archiveLimits()));
+    }
+    LOG.info("Successfully copied {} to {}", Uris.redact(uri), dest);
+    return true;
+  }
+
+  /** Maps objects to files under DEST, refusing paths that would land outside it or collide. */
+  static List<Planned> plan(List<RemoteObject> objects, Path dest) {
+    List<Planned> planned = new ArrayList<>(objects.size());
+    Set<String> seen = new HashSet<>();
+    Set<String> dirs = new HashSet<>();
+    for (RemoteObject o : objects) {
+      String path = o.path();
+      String[] segs = path.split("/", -1);
+      for (String seg : segs) {
+        if (seg.isEmpty()
+            || seg.equals(".")
+            || seg.equals("..")
+            || seg.indexOf('\\') >= 0
+            || seg.indexOf('\0') >= 0) {
+          throw new StorageException(
+              Kind.INTEGRITY,
+              "Refusing object path '"
+                  + path
+                  + "': it is empty, absolute or climbs out of the destination");
+        }
+      }
+      if (!seen.add(path)) {
+        throw new StorageException(
+            Kind.INTEGRITY, "Two objects map to the same file '" + path + "'");
+      }
+      for (int i = 1; i < segs.length; i++) {
+        dirs.add(String.join("/", java.util.Arrays.copyOf(segs, i)));
+      }
+      planned.add(new Planned(o, dest.resolve(path)));
+    }
+    for (String dir : dirs) {
+      if (seen.contains(dir)) {
+        throw new StorageException(
+            Kind.INTEGRITY,
+            "'" + dir + "' is both a file and a folder in the source; rename one of them");
+      }
+    }
+    return planned;
+  }
+
+  /**
+   * KServe's local-path behaviour: symlink each top-level entry of the source into DEST; an entry
+   * that already exists is left alone. With filters, each kept file is linked on its own.
+   */
+  private void link(List<Planned> planned, Path dest, boolean topLevel) {
+    Map<Path, Path> links = new LinkedHashMap<>();
+    for (Planned p : planned) {
+      Path source =
+          p.object()
+              .localPath()
+              .orElseThrow(
+                  () ->
+                      new StorageException(
+                          Kind.INTERNAL,
+                          "a client declared LOCAL_PATHS but listed "
+                              + p.object().path()
+                              + " without one"));
+      if (topLevel) {
+        int depth = p.object().path().split("/").length;
+        String first = p.object().path().split("/")[0];
+        Path top = source;
+        for (int i = 1; i < depth; i++) {
+          top = top.getParent();
+        }
+        links.putIfAbsent(dest.resolve(first), top);
+      } else {
+        links.put(p.target(), source);
+      }
+    }
+    links.forEach(
+        (linkPath, target) -> {
+          try {
+            if (Files.exists(linkPath, LinkOption.NOFOLLOW_LINKS)) {
+              LOG.info("File {} already exists", linkPath);
+              return;
+            }
+            Files.createDirectories(linkPath.getParent());
+            LOG.info("Linking: {} to {}", target, linkPath);
+            Files.createSymbolicLink(linkPath, target);
+            stats.filesLinked.incrementAndGet();
+          } catch (IOException e) {
+            throw new StorageException(Kind.INTERNAL, "Cannot link " + linkPath + ": " + e, e);
+          }
+        });
+  }
+
+  private synchronized StorageClient clientFor(String uri) {
+    ProviderEntry entry = registry.resolve(uri, settings.pinnedProviders());
+    StorageClient existing = clients.get(entry.name());
+    if (existing != null) {
+      return existing;
+    }
+    StorageProvider provider = entry.instantiate();
+    if (!provider.supports(uri)) {
+      throw new StorageException(
+          Kind.INVALID_URI, "The " + entry.name() + " provider cannot serve " + Uris.redact(uri));
+    }
+    secrets.addKeys(env, provider.secretKeys());
+    secrets.addKeys(settings.storageConfig(), provider.secretKeys());
+    LOG.debug("opening the {} provider ({} {})", entry.name(), entry.version(), entry.jar());
+    StorageClient client =
+        new IsolatedClient(
+            PluginRegistry.withContextLoader(
+                entry.source().classLoader(), () -> provider.open(context)),
+            entry.source().classLoader());
+    clients.put(entry.name(), client);
+    return client;
+  }
+
+  /** Runs the chosen validators; an ERROR finding fails the run. */
+  private void validate(Path dest) {
+    List<ModelValidator> chosen = chosenValidators();
+    List<Finding> errors = new ArrayList<>();
+    for (ModelValidator v : chosen) {
+      ClassLoader loader =
+          registry
+              .sourceOf(v)
+              .map(PluginLoader.PluginSource::classLoader)
+              .orElse(getClass().getClassLoader());
+      List<Finding> findings =
+          PluginRegistry.withContextLoader(loader, () -> v.validate(dest, env));
+      for (Finding f : findings) {
+        switch (f.severity()) {
+          case ERROR -> {
+            LOG.error("validation {}: {}", v.name(), f);
+            errors.add(f);
+          }
+          case WARNING -> LOG.warn("validation {}: {}", v.name(), f);
+          case INFO -> LOG.info("validation {}: {}", v.name(), f);
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new StorageException(
+          Kind.INTEGRITY,
+          "Model validation failed in "
+              + dest
+              + ": "
+              + errors.stream().map(Finding::toString).collect(Collectors.joining("; ")));
+    }
+  }
+
+  private List<ModelValidator> chosenValidators() {
+    Optional<List<String>> names = settings.validators();
+    if (names.isEmpty()) {
+      return registry.validators().stream().filter(ModelValidator::enabledByDefault).toList();
+    }
+    if (names.get().equals(List.of("none"))) {
+      return List.of();
+    }
+    List<ModelValidator> chosen = new ArrayList<>();
+    for (String name : names.get()) {
+      chosen.add(
+          registry.validators().stream()
+              .filter(v -> v.name().equals(name))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new StorageException(
+                          Kind.INVALID_CONFIG,
+                          "STORAGE_VALIDATORS names '"
+                              + name
+                              + "', which is not installed; installed: "
+                              + registry.validators().stream()
+                                  .map(ModelValidator::name)
+                                  .toList())));
+    }
+    return chosen;
+  }
+
+  TransferStats stats() {
+    return stats;
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(StorageClient::close);
+    clients.clear();
+    context.close();
+  }
+
+  /** Prints every installed provider and validator, and plugins that failed to load. */
+  static void listPlugins(PluginRegistry registry, PrintStream out) {
+    for (ProviderEntry p : registry.providers()) {
+      out.printf(
+          "provider  %-8s schemes: %-24s version: %-16s jar: %s%n",
+          p.name(),
+          p.schemes().stream().map(s -> s + "://").collect(Collectors.joining(", "))
+              + (p.schemes().contains("file") ? ", local paths" : ""),
+          p.version(),
+          p.jar());
+    }
+    for (ModelValidator v : registry.validators()) {
+      out.printf(
+          "validator %-8s default: %-23s version: %-16s jar: %s%n",
+          v.name(),
+          v.enabledByDefault() ? "on" : "off",
+          PluginRegistry.version(v.getClass()),
+          PluginRegistry.jar(v.getClass()));
+    }
+    for (PluginRegistry.Broken b : registry.broken()) {
+      out.printf("broken    %s: %s%n", b.source(), b.reason());
+    }
+  }
+}

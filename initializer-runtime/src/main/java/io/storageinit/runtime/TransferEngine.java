@@ -1,0 +1,561 @@
+package io.storageinit.runtime;
+
+import io.storageinit.api.Capability;
+import io.storageinit.api.Checksum;
+import io.storageinit.api.RemoteObject;
+import io.storageinit.api.StorageClient;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves objects from a {@link StorageClient} into files, for every provider alike.
+ *
+ * <ul>
+ *   <li>Parallel across files and across byte ranges of large files, with at most {@code
+ *       concurrency} streams open and one fixed buffer per stream, so memory does not grow with the
+ *       model.
+ *   <li>Each file is written as a hidden {@code .<name>.partial} sibling and renamed into place
+ *       only when complete and its size (and checksum, where the store gave one) verified.
+ *   <li>Transient failures are retried with backoff and resumed from the last byte written. A
+ *       ranged file records its finished parts in {@code .<name>.partial.parts}, so a re-run after
+ *       a kill fetches only what is missing; a final file whose size and modification time already
+ *       match is kept as it is.
+ * </ul>
+ */
+final class TransferEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(TransferEngine.class);
+  private static final int BUFFER_SIZE = 256 * 1024;
+  private static final String PARTIAL = ".partial";
+  private static final String PARTS = ".partial.parts";
+
+  /** One object and the file it becomes. */
+  record Planned(RemoteObject object, Path target) {}
+
+  private final int concurrency;
+  private final long partSize;
+  private final Retrier retrier;
+  private final TransferStats stats;
+  private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
+
+  TransferEngine(int concurrency, long partSize, Retrier retrier, TransferStats stats) {
+    this.concurrency = concurrency;
+    this.partSize = partSize;
+    this.retrier = retrier;
+    this.stats = stats;
+  }
+
+  /** The hidden sibling a file is written to before its final rename. */
+  static Path partialOf(Path target) {
+    return target.resolveSibling("." + target.getFileName() + PARTIAL);
+  }
+
+  private static Path partsOf(Path target) {
+    return target.resolveSibling("." + target.getFileName() + PARTS);
+  }
+
+  /**
+   * Fetches every planned object. Returns when all are in place; on the first permanent failure
+   * stops the rest and throws it.
+   */
+  void fetch(StorageClient client, List<Planned> files) {
+    boolean ranged = client.capabilities().contains(Capability.RANGED_READS);
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            concurrency,
+            r -> {
+              Thread t = new Thread(r, "transfer");
+              t.setDaemon(true);
+              return t;
+            });
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    try {
+      for (Planned p : files) {
+        stats.filesExpected.incrementAndGet();
+        stats.bytesExpected.addAndGet(Math.max(0, p.object().size()));
+        if (upToDate(p)) {
+          stats.filesReused.incrementAndGet();
+          stats.filesDone.incrementAndGet();
+          stats.bytesReused.addAndGet(p.object().size());
+          LOG.debug("up to date: {}", p.target());
+          continue;
+        }
+        FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), failure);
+        all.addAll(job.submit(pool));
+      }
+      CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+      // Wake up on the first failure rather than after every other transfer has finished.
+      for (CompletableFuture<Void> f : all) {
+        f.whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                done.completeExceptionally(e);
+              }
+            });
+      }
+      done.join();
+    } catch (CompletionException e) {
+      throw asStorageException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+      try {
+        pool.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static StorageException asStorageException(Throwable t) {
+    if (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t instanceof StorageException se
+        ? se
+        : new StorageException(Kind.INTERNAL, "Transfer failed: " + t, t);
+  }
+
+  /** A final file counts as done when size and modification time match the store's. */
+  private static boolean upToDate(Planned p) {
+    RemoteObject o = p.object();
+    if (o.size() < 0 || o.lastModified().isEmpty() || !Files.isRegularFile(p.target())) {
+      return false;
+    }
+    try {
+      return Files.size(p.target()) == o.size()
+          && Files.getLastModifiedTime(p.target())
+              .toInstant()
+              .truncatedTo(ChronoUnit.SECONDS)
+              .equals(o.lastModified().get().truncatedTo(ChronoUnit.SECONDS));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The transfer of one file: one task, or one task per part. */
+  private final class FileJob {
+    private final StorageClient client;
+    private final RemoteObject object;
+    private final Path target;
+    private final Path partial;
+    private final Path parts;
+    private final boolean rangedReads;
+    private final AtomicReference<Throwable> failure;
+    private FileChannel channel;
+    private AtomicInteger remaining;
+
+    FileJob(
+        StorageClient client, Planned p, boolean rangedReads, AtomicReference<Throwable> failure) {
+      this.client = client;
+      this.object = p.object();
+      this.target = p.target();
+      this.partial = partialOf(target);
+      this.parts = partsOf(target);
+      this.rangedReads = rangedReads;
+      this.failure = failure;
+    }
+
+    List<CompletableFuture<Void>> submit(ExecutorService pool) {
+      try {
+        Files.createDirectories(target.getParent());
+        long size = object.size();
+        if (rangedReads && size > partSize) {
+          int count = (int) ((size + partSize - 1) / partSize);
+          BitSet done = loadParts(count);
+          channel =
+              FileChannel.open(
+                  partial,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.READ);
+          List<Integer> todo = new ArrayList<>();
+          for (int i = 0; i < count; i++) {
+            if (done.get(i)) {
+              long len = Math.min(partSize, size - (long) i * partSize);
+              stats.bytesReused.addAndGet(len);
+            } else {
+              todo.add(i);
+            }
+          }
+          remaining = new AtomicInteger(todo.size());
+          if (todo.isEmpty()) {
+            return List.of(CompletableFuture.runAsync(this::finish, pool));
+          }
+          List<CompletableFuture<Void>> futures = new ArrayList<>();
+          for (int i : todo) {
+            long offset = (long) i * partSize;
+            long len = Math.min(partSize, size - offset);
+            futures.add(CompletableFuture.runAsync(() -> part(i, offset, len), pool));
+          }
+          return futures;
+        }
+        Files.deleteIfExists(parts);
+        remaining = new AtomicInteger(1);
+        return List.of(CompletableFuture.runAsync(this::whole, pool));
+      } catch (IOException e) {
+        throw localFailure(e);
+      }
+    }
+
+    /**
+     * Reads the record of finished parts left by an earlier, interrupted run of the same object.
+     */
+    private BitSet loadParts(int count) throws IOException {
+      BitSet done = new BitSet(count);
+      String header = header();
+      if (Files.exists(partial) && Files.exists(parts)) {
+        List<String> lines = Files.readAllLines(parts, StandardCharsets.UTF_8);
+        if (!lines.isEmpty() && lines.get(0).equals(header)) {
+          for (String line : lines.subList(1, lines.size())) {
+            if (line.matches("\\d+") && Integer.parseInt(line) < count) {
+              done.set(Integer.parseInt(line));
+            }
+          }
+          if (!done.isEmpty()) {
+            LOG.info(
+                "resuming {}: {} of {} parts already fetched", target, done.cardinality(), count);
+          }
+          return done;
+        }
+      }
+      Files.deleteIfExists(partial);
+      Files.writeString(parts, header + "\n", StandardCharsets.UTF_8);
+      return done;
+    }
+
+    private String header() {
+      return "v1 size="
+          + object.size()
+          + " part="
+          + partSize
+          + " version="
+          + object.version().orElse("-");
+    }
+
+    private void part(int index, long offset, long length) {
+      if (failure.get() != null) {
+        return;
+      }
+      try {
+        transfer(offset, length, true);
+        synchronized (this) {
+          Files.writeString(parts, index + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        }
+      } catch (IOException e) {
+        fail(localFailure(e));
+      } catch (RuntimeException e) {
+        fail(e);
+      }
+      if (remaining.decrementAndGet() == 0) {
+        finish();
+      }
+    }
+
+    private void whole() {
+      try {
+        channel =
+            FileChannel.open(
+                partial,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.READ,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        transfer(0, object.size(), rangedReads);
+      } catch (IOException e) {
+        fail(localFailure(e));
+      } catch (RuntimeException e) {
+        fail(e);
+      }
+      finish();
+    }
+
+    private void fail(RuntimeException e) {
+      failure.compareAndSet(null, e);
+      throw e;
+    }
+
+    /**
+     * Copies {@code [offset, offset+length)} into the partial file, retrying transient failures and
+     * resuming from the last byte written. {@code length} is -1 when the size is unknown.
+     */
+    private void transfer(long offset, long length, boolean canResume) throws IOException {
+      long written = 0;
+      int attemptsWithoutProgress = 0;
+      int attempts = 0;
+      while (true) {
+        attempts++;
+        long before = written;
+        try {
+          if (failure.get() != null) {
+            throw new StorageException(Kind.INTERNAL, "cancelled after another failure");
+          }
+          long from = offset + written;
+          long want = length < 0 ? -1 : length - written;
+          boolean ranged = from > 0 || (length >= 0 && length != object.size());
+          if (written > 0 && !canResume) {
+            // The store cannot start mid-object: begin again.
+            stats.bytesTransferred.addAndGet(-written);
+            written = 0;
+            before = 0;
+            channel.truncate(offset);
+            from = offset;
+            want = length;
+            ranged = false;
+          }
+          if (want == 0) {
+            return;
+          }
+          InputStream in = ranged ? client.read(object, from, want) : client.read(object, 0, -1);
+          try {
+            written += copy(in, offset + written, want);
+          } finally {
+            TransferEngine.closeQuietly(in);
+          }
+          if (length >= 0 && written < length) {
+            throw StorageException.transientFailure(
+                "the stream of "
+                    + object.path()
+                    + " ended after "
+                    + (offset + written)
+                    + " of "
+                    + (offset + length)
+                    + " bytes",
+                null);
+          }
+          return;
+        } catch (StorageException e) {
+          if (!e.retryable() || failure.get() != null) {
+            throw e;
+          }
+          attemptsWithoutProgress = written > before ? 1 : attemptsWithoutProgress + 1;
+          retryOrGiveUp(e, attemptsWithoutProgress, attempts, e.retryAfter().orElse(null));
+        } catch (ReadFailure e) {
+          written += e.bytes;
+          attemptsWithoutProgress = written > before ? 1 : attemptsWithoutProgress + 1;
+          retryOrGiveUp(e.getCause(), attemptsWithoutProgress, attempts, null);
+        } catch (UncheckedIOException e) {
+          attemptsWithoutProgress = written > before ? 1 : attemptsWithoutProgress + 1;
+          retryOrGiveUp(e.getCause(), attemptsWithoutProgress, attempts, null);
+        }
+      }
+    }
+
+    private void retryOrGiveUp(
+        Throwable cause, int withoutProgress, int attempts, java.time.Duration serverAsked) {
+      // Progress earns more attempts (a flaky link still gets there), but never without end.
+      if (withoutProgress >= retrier.maxAttempts() || attempts >= retrier.maxAttempts() * 20) {
+        throw new StorageException(
+            Kind.TRANSIENT,
+            "Gave up on "
+                + object.path()
+                + " after "
+                + attempts
+                + " attempts: "
+                + cause.getMessage()
+                + "; the store kept failing, check it is healthy or raise STORAGE_MAX_ATTEMPTS",
+            cause);
+      }
+      stats.retries.incrementAndGet();
+      LOG.warn("retrying {} (attempt {} failed: {})", object.path(), attempts, cause.getMessage());
+      try {
+        retrier.pause(withoutProgress, serverAsked);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new StorageException(Kind.INTERNAL, "interrupted", ie);
+      }
+    }
+
+    /** Copies a stream to the channel at {@code position}; read failures carry the bytes copied. */
+    private long copy(InputStream in, long position, long max) throws IOException {
+      byte[] buf = buffers.get();
+      long total = 0;
+      while (max < 0 || total < max) {
+        int n;
+        try {
+          n = in.read(buf, 0, max < 0 ? buf.length : (int) Math.min(buf.length, max - total));
+        } catch (IOException e) {
+          throw new ReadFailure(total, e);
+        }
+        if (n < 0) {
+          break;
+        }
+        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+        long at = position + total;
+        while (bb.hasRemaining()) {
+          at += channel.write(bb, at);
+        }
+        total += n;
+        stats.bytesTransferred.addAndGet(n);
+      }
+      if (max >= 0 && total == max && in.read() >= 0) {
+        throw new StorageException(
+            Kind.INTEGRITY,
+            object.path()
+                + " is larger than the "
+                + (object.size())
+                + " bytes the store listed; "
+                + "the object changed during the transfer, run again");
+      }
+      return total;
+    }
+
+    /** Verifies the partial file and renames it into place. */
+    private void finish() {
+      if (failure.get() != null) {
+        closeQuietly();
+        return;
+      }
+      try {
+        if (channel == null) {
+          channel =
+              FileChannel.open(
+                  partial,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.READ);
+        }
+        long actual = channel.size();
+        if (object.size() >= 0 && actual != object.size()) {
+          throw new StorageException(
+              Kind.INTEGRITY,
+              object.path()
+                  + " has "
+                  + actual
+                  + " bytes but the store listed "
+                  + object.size()
+                  + "; it was not kept under its name");
+        }
+        if (object.checksum().isPresent()) {
+          verify(object.checksum().get());
+        }
+        channel.close();
+        if (object.lastModified().isPresent()) {
+          Files.setLastModifiedTime(partial, FileTime.from(object.lastModified().get()));
+        }
+        moveIntoPlace(partial, target);
+        Files.deleteIfExists(parts);
+        stats.filesDone.incrementAndGet();
+        LOG.debug("done: {}", target);
+      } catch (StorageException e) {
+        closeQuietly();
+        deleteQuietly(partial);
+        deleteQuietly(parts);
+        fail(e);
+      } catch (IOException e) {
+        closeQuietly();
+        fail(localFailure(e));
+      }
+    }
+
+    private void verify(Checksum expected) throws IOException {
+      MessageDigest digest;
+      try {
+        digest = MessageDigest.getInstance(expected.algorithm().jcaName());
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      ByteBuffer buf = ByteBuffer.allocate(BUFFER_SIZE);
+      long pos = 0;
+      int n;
+      while ((n = channel.read(buf, pos)) > 0) {
+        buf.flip();
+        digest.update(buf);
+        buf.clear();
+        pos += n;
+      }
+      String actual = HexFormat.of().formatHex(digest.digest());
+      if (!actual.equals(expected.hex())) {
+        throw new StorageException(
+            Kind.INTEGRITY,
+            object.path()
+                + " failed its "
+                + expected.algorithm()
+                + " check (expected "
+                + expected.hex()
+                + ", got "
+                + actual
+                + "); it was not kept");
+      }
+    }
+
+    private void closeQuietly() {
+      try {
+        if (channel != null) {
+          channel.close();
+        }
+      } catch (IOException ignored) {
+        // Closing after a failure: the failure is what matters.
+      }
+    }
+
+    private StorageException localFailure(IOException e) {
+      return new StorageException(
+          Kind.INTERNAL,
+          "Cannot write " + target + ": " + e + " (is the volume full or read-only?)",
+          e);
+    }
+  }
+
+  /** A read that failed after some bytes were already written. */
+  private static final class ReadFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final long bytes;
+
+    ReadFailure(long bytes, IOException cause) {
+      super(cause.getMessage(), cause);
+      this.bytes = bytes;
+    }
+  }
+
+  static void moveIntoPlace(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // Best effort: a leftover hidden partial is harmless and reused or replaced next run.
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException | RuntimeException ignored) {
+      // A stream that failed mid-read may fail to close too; the read failure is what counts.
+    }
+  }
+}

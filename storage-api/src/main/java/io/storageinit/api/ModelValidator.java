@@ -1,0 +1,41 @@
+package io.storageinit.api;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A check of a downloaded model, run after every file is in place and before the initializer exits
+ * 0. Discovered with {@link java.util.ServiceLoader} from {@code
+ * META-INF/services/io.storageinit.api.ModelValidator}.
+ *
+ * <p>Implementations are stateless and thread-safe, with a cheap public no-argument constructor.
+ * They read files but never change the model: the runtime decides what to do about an {@link
+ * Finding.Severity#ERROR} (fail the run and move the offending file out of its final name).
+ *
+ * @since 0.1
+ */
+public interface ModelValidator {
+
+  /** Returns a short, unique, lower-case name used to enable or disable the validator. */
+  String name();
+
+  /**
+   * Returns whether the validator runs when the user did not choose validators explicitly. Cheap,
+   * always-sound checks return true; expensive or opinionated ones false.
+   */
+  default boolean enabledByDefault() {
+    return true;
+  }
+
+  /**
+   * Checks the model in {@code modelDir}.
+   *
+   * @param modelDir the destination directory, complete; not null
+   * @param config the environment of the run, for validator options; not null
+   * @return what was found, in any order; empty when all is well; never null
+   * @throws StorageException only for failures of the validator itself ({@code INTERNAL}); problems
+   *     with the model are findings
+   */
+  List<Finding> validate(Path modelDir, Map<String, String> config);
+}

@@ -1,0 +1,52 @@
+package io.storageinit.api;
+
+import java.io.InputStream;
+import java.util.Set;
+
+/**
+ * An open connection to one storage backend, created by {@link StorageProvider#open}. It holds the
+ * expensive state (SDK clients, connection pools, a Kerberos login) and is closed by the runtime
+ * when the run ends.
+ *
+ * <p>Implementations must be thread-safe: the runtime calls {@link #read} from several threads at
+ * once, for different objects and for different ranges of one object.
+ *
+ * @since 0.1
+ */
+public interface StorageClient extends AutoCloseable {
+
+  /**
+   * Lists what {@code uri} denotes: one object, or every object of a tree with paths relative to
+   * the tree's root. Objects whose key ends in {@code /} (folder markers) are left out; empty
+   * objects are kept.
+   *
+   * @param uri a URI this client's provider {@linkplain StorageProvider#supports supports}; not
+   *     null
+   * @return the listing; never null; an empty tree when a prefix holds nothing
+   * @throws StorageException {@code NOT_FOUND} when nothing exists at the URI, {@code INVALID_URI},
+   *     {@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}, {@code TRANSIENT} as they apply
+   */
+  Listing list(String uri);
+
+  /**
+   * Opens a stream over bytes {@code [offset, offset + length)} of an object this client listed.
+   * The caller closes the stream. A stream that ends early (fewer bytes than asked) is treated by
+   * the runtime as a transient failure and resumed.
+   *
+   * @param object an object from this client's {@link #list}; not null
+   * @param offset the first byte, {@code >= 0}
+   * @param length how many bytes, or {@code -1} for everything from {@code offset} to the end
+   * @return a stream over the bytes; never null
+   * @throws StorageException {@code UNSUPPORTED} when {@code offset > 0} or {@code length != -1}
+   *     and the client lacks {@link Capability#RANGED_READS}; {@code NOT_FOUND} when the object
+   *     vanished; {@code TRANSIENT} for failures worth retrying
+   */
+  InputStream read(RemoteObject object, long offset, long length);
+
+  /** Returns the capabilities this client promises; never null. */
+  Set<Capability> capabilities();
+
+  /** Releases the client's resources. Idempotent; never throws. */
+  @Override
+  void close();
+}

@@ -1,0 +1,111 @@
+package io.storageinit.api;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one exception type of the SPI. Its {@link Kind} is small and stable; the runtime maps it to
+ * an exit code and decides whether to retry.
+ *
+ * <p>Messages must say what went wrong and what to do about it, name the URI with credentials
+ * stripped, and never contain a secret. Plugins never retry on their own and never call {@code
+ * System.exit}: they throw, and the runtime retries {@linkplain #retryable() retryable} failures
+ * with backoff.
+ *
+ * @since 0.1
+ */
+public class StorageException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What kind of failure this is. Stable: new kinds are only ever added at the end. */
+  public enum Kind {
+    /** The URI is malformed or not one this provider can serve. */
+    INVALID_URI,
+    /** Configuration (environment, secrets, STORAGE_CONFIG) is missing or wrong. */
+    INVALID_CONFIG,
+    /** No credentials, or the store rejected them. */
+    UNAUTHENTICATED,
+    /** The credentials are valid but may not read this object. */
+    PERMISSION_DENIED,
+    /** The bucket, object, prefix, file or path does not exist. */
+    NOT_FOUND,
+    /** A failure that may succeed if retried: timeouts, resets, throttling, 5xx. */
+    TRANSIENT,
+    /** Data did not verify: size, checksum, a corrupt or hostile archive, a failed validation. */
+    INTEGRITY,
+    /** The operation or capability is not supported by this provider or object. */
+    UNSUPPORTED,
+    /** Anything else: a bug or an unexpected state. */
+    INTERNAL
+  }
+
+  private final Kind kind;
+  private final Duration retryAfter;
+
+  /**
+   * Creates an exception.
+   *
+   * @param kind what kind of failure; not null
+   * @param message what went wrong and what to do; not null, never containing a secret
+   */
+  public StorageException(Kind kind, String message) {
+    this(kind, message, null, null);
+  }
+
+  /**
+   * Creates an exception with a cause.
+   *
+   * @param kind what kind of failure; not null
+   * @param message what went wrong and what to do; not null, never containing a secret
+   * @param cause the underlying failure, or null
+   */
+  public StorageException(Kind kind, String message, Throwable cause) {
+    this(kind, message, cause, null);
+  }
+
+  /**
+   * Creates an exception carrying the delay the server asked for before a retry (HTTP {@code
+   * Retry-After}, S3 {@code SlowDown}).
+   *
+   * @param kind what kind of failure; not null
+   * @param message what went wrong and what to do; not null
+   * @param cause the underlying failure, or null
+   * @param retryAfter the delay the server asked for, or null for none
+   */
+  public StorageException(Kind kind, String message, Throwable cause, Duration retryAfter) {
+    super(Objects.requireNonNull(message, "message"), cause);
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.retryAfter = retryAfter;
+  }
+
+  /** Returns the kind of failure; never null. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** Returns true when retrying the same call may succeed ({@link Kind#TRANSIENT}). */
+  public boolean retryable() {
+    return kind == Kind.TRANSIENT;
+  }
+
+  /** Returns the delay the server asked for before a retry, if it named one. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
+  /** Shorthand for a {@link Kind#TRANSIENT} failure. */
+  public static StorageException transientFailure(String message, Throwable cause) {
+    return new StorageException(Kind.TRANSIENT, message, cause);
+  }
+
+  /** Shorthand for a {@link Kind#NOT_FOUND} failure. */
+  public static StorageException notFound(String message) {
+    return new StorageException(Kind.NOT_FOUND, message);
+  }
+
+  /** Shorthand for a {@link Kind#UNSUPPORTED} failure. */
+  public static StorageException unsupported(String message) {
+    return new StorageException(Kind.UNSUPPORTED, message);
+  }
+}
