@@ -95,6 +95,7 @@ final class Archives {
                 + " archive?");
       }
       mergeInto(staging, dest);
+      deleteTree(staging);
       Files.delete(archive);
       LOG.info(
           "unpacked {}: {} entries, {}",

@@ -127,7 +127,7 @@ final class PluginRegistry {
           validators.add(v);
           validatorSources.put(v, source);
         }
-      } catch (RuntimeException | LinkageError e) {
+      } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
         broken.add(new Broken(where, String.valueOf(e)));
       }
     }

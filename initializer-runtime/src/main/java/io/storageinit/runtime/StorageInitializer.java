@@ -108,7 +108,7 @@ public final class StorageInitializer implements AutoCloseable {
       return false;
     }
     StorageClient client = clientFor(uri);
-    Listing listing = client.list(uri);
+    Listing listing = listWithRetries(client, uri);
     List<RemoteObject> objects = listing.objects();
     PathPatterns patterns = new PathPatterns(settings.allowPatterns(), settings.ignorePatterns());
     if (!listing.singleObject() && !patterns.isEmpty()) {
@@ -137,6 +137,31 @@ public final class StorageInitializer implements AutoCloseable {
     }
     LOG.info("Successfully copied {} to {}", Uris.redact(uri), dest);
     return true;
+  }
+
+  /** Listing is retried like reads: throttling and 5xx on the first request are common. */
+  private Listing listWithRetries(StorageClient client, String uri) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return client.list(uri);
+      } catch (StorageException e) {
+        if (!e.retryable() || attempt >= retrier.maxAttempts()) {
+          throw e;
+        }
+        stats.retries.incrementAndGet();
+        LOG.warn(
+            "retrying the listing of {} (attempt {} failed: {})",
+            Uris.redact(uri),
+            attempt,
+            e.getMessage());
+        try {
+          retrier.pause(attempt, e.retryAfter().orElse(null));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   /** Maps objects to files under DEST, refusing paths that would land outside it or collide. */

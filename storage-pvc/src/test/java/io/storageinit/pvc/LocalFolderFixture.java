@@ -40,6 +40,9 @@ final class LocalFolderFixture implements BackendFixture {
 
   @Override
   public void close() throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
