@@ -114,7 +114,9 @@ final class PluginRegistry {
           for (String s : d.schemes()) {
             schemes.add(s.toLowerCase(Locale.ROOT));
           }
-          providers.add(new ProviderEntry(d.name(), Set.copyOf(schemes), p, source));
+          providers.add(
+              new ProviderEntry(
+                  d.name(), java.util.Collections.unmodifiableSortedSet(schemes), p, source));
         }
         for (ModelValidator v :
             withContextLoader(
