@@ -110,7 +110,7 @@ final class PluginRegistry {
                     type.getName() + " lacks @StorageProvider.Descriptor(name=..., schemes=...)"));
             continue;
           }
-          Set<String> schemes = new TreeSet<>();
+          TreeSet<String> schemes = new TreeSet<>();
           for (String s : d.schemes()) {
             schemes.add(s.toLowerCase(Locale.ROOT));
           }
