@@ -1,0 +1,51 @@
+package io.storageinit.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SecretsTest {
+  @Test
+  void secretNamedVariablesAreMaskedAndOthersAreNot() {
+    Secrets s = new Secrets();
+    s.addFromEnvironment(
+        Map.of(
+            "AWS_SECRET_ACCESS_KEY", "abcdef123456",
+            "AWS_ACCESS_KEY_ID", "AKIAEXAMPLE",
+            "example.com-headers", "{\"Authorization\": \"Bearer xyz789\"}"));
+    assertThat(s.mask("key abcdef123456 id AKIAEXAMPLE")).isEqualTo("key **** id AKIAEXAMPLE");
+    assertThat(s.mask("{\"Authorization\": \"Bearer xyz789\"}")).isEqualTo("****");
+  }
+
+  @Test
+  void declaredKeysAndRegisteredValuesAreMasked() {
+    Secrets s = new Secrets();
+    s.addKeys(Map.of("KERBEROS_PRINCIPAL", "svc@REALM", "custom", "v4lue"), Set.of("custom"));
+    s.add("tok-en");
+    assertThat(s.mask("svc@REALM v4lue tok-en")).isEqualTo("svc@REALM **** ****");
+  }
+
+  @Test
+  void theStreamMasksASecretSplitAcrossWrites() {
+    Secrets s = new Secrets();
+    s.add("s3cr3tvalue");
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    PrintStream out = s.maskingStream(sink);
+    out.print("before s3cr");
+    out.print("3tvalue after\n");
+    out.flush();
+    assertThat(sink.toString(StandardCharsets.UTF_8)).isEqualTo("before **** after\n");
+  }
+
+  @Test
+  void uriCredentialsAreRedacted() {
+    assertThat(Uris.redact("https://user:pass@host/m.bin")).isEqualTo("https://host/m.bin");
+    assertThat(Uris.redact("https://h/m.bin?X-Amz-Signature=abc&x=1"))
+        .isEqualTo("https://h/m.bin?X-Amz-Signature=****&x=1");
+  }
+}

@@ -1,0 +1,190 @@
+package io.storageinit.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.storageinit.api.Checksum;
+import io.storageinit.api.RemoteObject;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import io.storageinit.runtime.TransferEngine.Planned;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TransferEngineTest {
+  @TempDir Path dest;
+  final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+  final TransferStats stats = new TransferStats();
+
+  TransferEngine engine(int maxAttempts) {
+    return new TransferEngine(
+        4,
+        64 * 1024,
+        new Retrier(maxAttempts, Duration.ofMillis(100), Duration.ofSeconds(2), sleeps::add),
+        stats);
+  }
+
+  static byte[] random(int size) {
+    byte[] b = new byte[size];
+    new Random(size).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void largeObjectsAreFetchedInRangesAndLandWhole() throws Exception {
+    FakeClient client = new FakeClient(true);
+    byte[] data = random(1_000_000);
+    client.objects.put("m.bin", data);
+    engine(3).fetch(client, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
+    assertThat(Files.readAllBytes(dest.resolve("m.bin"))).isEqualTo(data);
+    assertThat(client.reads).hasSize(16).allMatch(r -> r[1] <= 64 * 1024);
+    assertThat(Files.list(dest)).containsExactly(dest.resolve("m.bin"));
+  }
+
+  @Test
+  void transientFailuresAreRetriedWithBackoff() throws Exception {
+    FakeClient client = new FakeClient(true);
+    byte[] data = random(10_000);
+    client.objects.put("a/b.bin", data);
+    client.failure = StorageException.transientFailure("503", null);
+    client.failuresLeft.set(2);
+    engine(3)
+        .fetch(client, List.of(new Planned(client.object("a/b.bin"), dest.resolve("a/b.bin"))));
+    assertThat(Files.readAllBytes(dest.resolve("a/b.bin"))).isEqualTo(data);
+    assertThat(stats.retries.get()).isEqualTo(2);
+    assertThat(sleeps).hasSize(2);
+    assertThat(sleeps.get(0)).isBetween(Duration.ofMillis(50), Duration.ofMillis(100));
+    assertThat(sleeps.get(1)).isBetween(Duration.ofMillis(100), Duration.ofMillis(200));
+  }
+
+  @Test
+  void theServersRetryAfterIsHonoured() throws Exception {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("m", random(10));
+    client.failure = new StorageException(Kind.TRANSIENT, "429", null, Duration.ofSeconds(7));
+    client.failuresLeft.set(1);
+    engine(3).fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m"))));
+    assertThat(sleeps).containsExactly(Duration.ofSeconds(7));
+  }
+
+  @Test
+  void aCutStreamResumesFromTheLastByteWritten() throws Exception {
+    FakeClient client = new FakeClient(true);
+    byte[] data = random(50_000);
+    client.objects.put("m", data);
+    client.cutsLeft.set(1);
+    client.cutAfter = 20_000;
+    engine(3).fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m"))));
+    assertThat(Files.readAllBytes(dest.resolve("m"))).isEqualTo(data);
+    assertThat(client.reads).hasSize(2);
+    assertThat(client.reads.get(1)).containsExactly(20_000, 30_000);
+  }
+
+  @Test
+  void withoutRangesACutStreamStartsOver() throws Exception {
+    FakeClient client = new FakeClient(false);
+    byte[] data = random(50_000);
+    client.objects.put("m", data);
+    client.cutsLeft.set(1);
+    client.cutAfter = 20_000;
+    engine(3).fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m"))));
+    assertThat(Files.readAllBytes(dest.resolve("m"))).isEqualTo(data);
+    assertThat(client.reads).allMatch(r -> r[0] == 0 && r[1] == -1);
+  }
+
+  @Test
+  void permanentFailuresFailFastAndLeaveNoFile() {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("m", random(10));
+    client.failure = StorageException.notFound("gone");
+    client.failuresLeft.set(100);
+    assertThatThrownBy(
+            () ->
+                engine(5)
+                    .fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m")))))
+        .isInstanceOfSatisfying(
+            StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
+    assertThat(client.reads).hasSize(1);
+    assertThat(dest.resolve("m")).doesNotExist();
+  }
+
+  @Test
+  void retriesAreBounded() {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("m", random(10));
+    client.failure = StorageException.transientFailure("reset", null);
+    client.failuresLeft.set(100);
+    assertThatThrownBy(
+            () ->
+                engine(4)
+                    .fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m")))))
+        .isInstanceOfSatisfying(
+            StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.TRANSIENT))
+        .hasMessageContaining("after 4 attempts");
+    assertThat(dest.resolve("m")).doesNotExist();
+  }
+
+  @Test
+  void aChecksumMismatchKeepsNothingUnderTheFinalName() {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("m", random(1000));
+    RemoteObject lying =
+        RemoteObject.builder("m", "m")
+            .size(1000)
+            .checksum(Checksum.of(Checksum.Algorithm.SHA256, "00ff"))
+            .build();
+    assertThatThrownBy(
+            () -> engine(3).fetch(client, List.of(new Planned(lying, dest.resolve("m")))))
+        .isInstanceOfSatisfying(
+            StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY))
+        .hasMessageContaining("SHA256");
+    assertThat(dest.resolve("m")).doesNotExist();
+    assertThat(TransferEngine.partialOf(dest.resolve("m"))).doesNotExist();
+  }
+
+  @Test
+  void anObjectLargerThanListedIsRefused() {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("m", random(1000));
+    RemoteObject shortListed = RemoteObject.builder("m", "m").size(900).build();
+    assertThatThrownBy(
+            () -> engine(3).fetch(client, List.of(new Planned(shortListed, dest.resolve("m")))))
+        .isInstanceOfSatisfying(
+            StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY));
+    assertThat(dest.resolve("m")).doesNotExist();
+  }
+
+  @Test
+  void pathsThatClimbOutOrCollideAreRefusedBeforeAnyTransfer() {
+    for (String bad : List.of("../evil", "a/../../evil", "/abs", "a//b", "", "a/./b")) {
+      assertThatThrownBy(
+              () -> StorageInitializer.plan(List.of(RemoteObject.builder(bad, bad).build()), dest))
+          .as(bad)
+          .isInstanceOfSatisfying(
+              StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY));
+    }
+    assertThatThrownBy(
+            () ->
+                StorageInitializer.plan(
+                    List.of(
+                        RemoteObject.builder("a", "a").build(),
+                        RemoteObject.builder("a/b", "a/b").build()),
+                    dest))
+        .hasMessageContaining("both a file and a folder");
+  }
+
+  @Test
+  void backoffGrowsAndIsCapped() {
+    Retrier r = new Retrier(10, Duration.ofMillis(100), Duration.ofSeconds(1), d -> {});
+    assertThat(r.delay(1, null)).isBetween(Duration.ofMillis(50), Duration.ofMillis(100));
+    assertThat(r.delay(3, null)).isBetween(Duration.ofMillis(200), Duration.ofMillis(400));
+    assertThat(r.delay(20, null)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
+    assertThat(r.delay(1, Duration.ofHours(1))).isEqualTo(Retrier.MAX_SERVER_DELAY);
+  }
+}
