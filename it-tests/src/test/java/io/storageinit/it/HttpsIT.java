@@ -1,0 +1,150 @@
+package io.storageinit.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.storageinit.http.TestHttpServer;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTPS with a private CA: KServe's CA bundle ConfigMap, a direct bundle, and the explicit opt-out.
+ */
+class HttpsIT {
+  @TempDir static Path tmp;
+  static Path caPem;
+  static TestHttpServer server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path keystore = tmp.resolve("server.p12");
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "server",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=localhost",
+        "-ext",
+        "SAN=ip:127.0.0.1,dns:localhost",
+        "-validity",
+        "3",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        keystore.toString(),
+        "-storepass",
+        "changeit");
+    caPem = tmp.resolve("ca.pem");
+    keytool(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "server",
+        "-keystore",
+        keystore.toString(),
+        "-storepass",
+        "changeit",
+        "-file",
+        caPem.toString());
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), null, null);
+    Path www = Files.createDirectories(tmp.resolve("www"));
+    Files.write(www.resolve("model.bin"), new byte[] {1, 2, 3, 4, 5});
+    server = TestHttpServer.startTls(www, tls);
+  }
+
+  static void keytool(String... args) throws Exception {
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  Cli.Result fetch(Map<String, String> env, Path dest) throws Exception {
+    return Cli.run(env, server.url("model.bin"), dest.toString());
+  }
+
+  @Test
+  void anUnknownCaFailsNamingTheTrustInUse() throws Exception {
+    Cli.Result r = fetch(Map.of(), tmp.resolve("a"));
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.output()).contains("TLS with").contains("system CAs only");
+  }
+
+  @Test
+  void kserveCaBundleConfigMapIsTrusted() throws Exception {
+    Path mount = Files.createDirectories(tmp.resolve("custom-certs"));
+    Files.copy(
+        caPem, mount.resolve("cabundle.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Path dest = tmp.resolve("b");
+    Cli.Result r =
+        fetch(
+            Map.of(
+                "CA_BUNDLE_CONFIGMAP_NAME",
+                "my-ca",
+                "CA_BUNDLE_VOLUME_MOUNT_POINT",
+                mount.toString()),
+            dest);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).containsExactly(1, 2, 3, 4, 5);
+  }
+
+  @Test
+  void aDirectBundleIsTrusted() throws Exception {
+    Path dest = tmp.resolve("c");
+    Cli.Result r = fetch(Map.of("STORAGE_HTTP_CA_BUNDLE", caPem.toString()), dest);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(dest.resolve("model.bin")).hasSize(5);
+  }
+
+  @Test
+  void aConfiguredBundleThatIsMissingIsAConfigError() throws Exception {
+    Cli.Result r =
+        fetch(
+            Map.of(
+                "CA_BUNDLE_CONFIGMAP_NAME",
+                "my-ca",
+                "CA_BUNDLE_VOLUME_MOUNT_POINT",
+                tmp.resolve("nope").toString()),
+            tmp.resolve("d"));
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.output()).contains("cabundle.crt does not exist");
+  }
+
+  @Test
+  void verificationCanBeSwitchedOffExplicitly() throws Exception {
+    Path dest = tmp.resolve("e");
+    Cli.Result r = fetch(Map.of("STORAGE_HTTP_INSECURE", "true"), dest);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(dest.resolve("model.bin")).hasSize(5);
+  }
+}
