@@ -47,6 +47,18 @@ public final class Main {
           PluginRegistry.discover(PluginLoader.sources(pluginsDir)), out);
       return ExitCode.OK.code;
     }
+    if (args.length >= 1 && args[0].equals("manifest")) {
+      try {
+        out.print(
+            Manifest.render(
+                List.of(args).subList(1, args.length),
+                PluginRegistry.discover(PluginLoader.sources(pluginsDir))));
+        return ExitCode.OK.code;
+      } catch (StorageException e) {
+        log.error("{}", e.getMessage());
+        return ExitCode.of(e.kind()).code;
+      }
+    }
     if (args.length < 2 || args.length % 2 != 0) {
       log.error("expected pairs of SRC_URI DEST_PATH, got {} argument(s)", args.length);
       System.err.println(StorageInitializer.USAGE);

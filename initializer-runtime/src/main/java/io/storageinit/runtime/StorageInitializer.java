@@ -41,7 +41,8 @@ public final class StorageInitializer implements AutoCloseable {
 
   static final String USAGE =
       "Usage: storage-initializer SRC_URI DEST_PATH [SRC_URI DEST_PATH ...]\n"
-          + "       storage-initializer --list-plugins | --version | --help";
+          + "       storage-initializer --list-plugins | --version | --help\n"
+          + "       storage-initializer manifest --image IMAGE [--name NAME]";
 
   private final Map<String, String> env;
   private final Settings settings;

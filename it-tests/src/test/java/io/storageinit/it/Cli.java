@@ -23,7 +23,11 @@ final class Cli {
   private Cli() {}
 
   static Result run(Map<String, String> env, String... args) throws Exception {
-    Process p = start(env, args);
+    return run(BIN, env, args);
+  }
+
+  static Result run(Path bin, Map<String, String> env, String... args) throws Exception {
+    Process p = start(bin, env, args);
     String out;
     try (var in = p.getInputStream()) {
       out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -36,8 +40,12 @@ final class Cli {
   }
 
   static Process start(Map<String, String> env, String... args) throws IOException {
+    return start(BIN, env, args);
+  }
+
+  static Process start(Path bin, Map<String, String> env, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
-    cmd.add(BIN.toString());
+    cmd.add(bin.toString());
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("STORAGE_") || k.endsWith("-headers"));
