@@ -39,9 +39,9 @@ class CommandLineIT {
 
   @Test
   void aKnownSchemeWithoutItsPluginNamesThePluginToAdd() throws Exception {
-    Cli.Result r = Cli.run(Map.of(), "s3://bucket/model", tmp.resolve("out").toString());
+    Cli.Result r = Cli.run(Map.of(), "hdfs://namenode/model", tmp.resolve("out").toString());
     assertThat(r.exitCode()).isNotZero();
-    assertThat(r.output()).contains("Add the 's3' plugin");
+    assertThat(r.output()).contains("Add the 'hdfs' plugin");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.storageinit.api;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * What the runtime hands a provider when it opens a client: the configuration it may read and a
@@ -43,4 +44,18 @@ public interface ProviderContext {
    * StorageProvider#secretKeys()} are masked without asking.
    */
   void registerSecret(String value);
+
+  /**
+   * Returns a TLS context for a provider's own client: the system's trusted CAs plus every
+   * certificate of the PEM file {@code caBundle}, or, when {@code verify} is false, one that
+   * accepts any certificate (pair it with a host name verifier that accepts any name).
+   *
+   * @param caBundle a PEM file of extra trusted certificates; empty for the system CAs only
+   * @param verify false to switch verification off, only ever at the user's explicit request
+   * @throws StorageException {@code INVALID_CONFIG} when the bundle cannot be read or holds no
+   *     certificate
+   */
+  default SSLContext sslContext(Optional<Path> caBundle, boolean verify) {
+    return TlsContexts.create(caBundle, verify);
+  }
 }

@@ -55,9 +55,9 @@ final class HttpStorageClient implements StorageClient {
   private final HttpSettings settings;
   private final SSLSocketFactory tls;
 
-  HttpStorageClient(HttpSettings settings) {
+  HttpStorageClient(HttpSettings settings, javax.net.ssl.SSLContext tls) {
     this.settings = settings;
-    this.tls = Tls.context(settings).getSocketFactory();
+    this.tls = tls.getSocketFactory();
     // The JDK keeps 5 idle connections per server by default: fewer than the parallel streams.
     if (System.getProperty("http.maxConnections") == null) {
       System.setProperty("http.maxConnections", "64");

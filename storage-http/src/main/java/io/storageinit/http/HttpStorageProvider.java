@@ -36,6 +36,8 @@ public final class HttpStorageProvider implements StorageProvider {
 
   @Override
   public StorageClient open(ProviderContext context) {
-    return new HttpStorageClient(HttpSettings.from(context));
+    HttpSettings settings = HttpSettings.from(context);
+    return new HttpStorageClient(
+        settings, context.sslContext(settings.caBundle(), !settings.insecure()));
   }
 }

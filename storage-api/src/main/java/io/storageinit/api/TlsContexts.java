@@ -1,6 +1,5 @@
-package io.storageinit.http;
+package io.storageinit.api;
 
-import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -11,26 +10,27 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** Builds the TLS context: system CAs plus a custom bundle, or (opt-in) no verification at all. */
-final class Tls {
-  private Tls() {}
+/** Builds TLS contexts: the system CAs plus a PEM bundle, or (opt-in) no verification at all. */
+final class TlsContexts {
+  private TlsContexts() {}
 
-  static SSLContext context(HttpSettings settings) {
+  static SSLContext create(Optional<Path> caBundle, boolean verify) {
     try {
       SSLContext ssl = SSLContext.getInstance("TLS");
-      if (settings.insecure()) {
+      if (!verify) {
         ssl.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
         return ssl;
       }
-      if (settings.caBundle().isEmpty()) {
+      if (caBundle.isEmpty()) {
         return SSLContext.getDefault();
       }
-      ssl.init(null, trustManagers(settings.caBundle().get()), new SecureRandom());
+      ssl.init(null, trustManagers(caBundle.get()), new SecureRandom());
       return ssl;
     } catch (StorageException e) {
       throw e;
@@ -71,7 +71,7 @@ final class Tls {
     return tmf.getTrustManagers();
   }
 
-  /** Accepts any certificate: only with STORAGE_HTTP_INSECURE=true. */
+  /** Accepts any certificate: only when the user switched verification off. */
   private static final class TrustAll implements X509TrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) {}

@@ -1,0 +1,154 @@
+package io.storageinit.s3;
+
+import io.storageinit.api.ProviderContext;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * KServe's S3 configuration: the variables its webhook sets from the service account's secret and
+ * annotations, overridden by {@code STORAGE_CONFIG} / {@code STORAGE_OVERRIDE_CONFIG} of type s3.
+ * Every problem is reported at once.
+ */
+record S3Settings(
+    Optional<URI> endpoint,
+    Optional<String> region,
+    Optional<String> accessKeyId,
+    Optional<String> secretAccessKey,
+    Optional<String> sessionToken,
+    boolean anonymous,
+    boolean verifySsl,
+    Optional<Path> caBundle,
+    boolean virtualHosted,
+    boolean accelerate,
+    Duration connectTimeout,
+    Duration readTimeout,
+    int maxAttempts,
+    boolean etagIsMd5) {
+
+  static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
+
+  static S3Settings from(ProviderContext context) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> config = context.storageConfig();
+    boolean s3Config = "s3".equalsIgnoreCase(config.getOrDefault("type", ""));
+    Source src = new Source(context, s3Config ? config : Map.of());
+
+    Optional<URI> endpoint = src.get("endpoint_url", "AWS_ENDPOINT_URL").map(S3Settings::uri);
+    if (endpoint.isEmpty()) {
+      Optional<String> hostPort = context.env("S3_ENDPOINT");
+      boolean https = !isFalse(context.env("S3_USE_HTTPS").orElse("1"));
+      endpoint =
+          hostPort.map(h -> uri(h.contains("://") ? h : (https ? "https://" : "http://") + h));
+    }
+    endpoint.ifPresent(
+        e -> {
+          if (e.getHost() == null
+              || !(e.getScheme().equals("http") || e.getScheme().equals("https"))) {
+            problems.add("the S3 endpoint '" + e + "' is not an http(s)://host[:port] URL");
+          }
+        });
+
+    Optional<String> region =
+        src.get("region", "AWS_DEFAULT_REGION").or(() -> context.env("AWS_REGION"));
+    Optional<String> keyId = src.get("access_key_id", "AWS_ACCESS_KEY_ID");
+    Optional<String> secret = src.get("secret_access_key", "AWS_SECRET_ACCESS_KEY");
+    if (keyId.isPresent() != secret.isPresent()) {
+      problems.add(
+          "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (to use the default credential chain)");
+    }
+    boolean anonymous =
+        src.get("anonymous", "awsAnonymousCredential").map(S3Settings::isTrue).orElse(false);
+    boolean verifySsl = src.get("verify_ssl", "S3_VERIFY_SSL").map(v -> !isFalse(v)).orElse(true);
+
+    Optional<Path> ca = src.get("ca_bundle", "AWS_CA_BUNDLE").map(Path::of);
+    if (ca.isEmpty() && context.env("CA_BUNDLE_CONFIGMAP_NAME").isPresent()) {
+      ca =
+          Optional.of(
+              Path.of(
+                  context.env("CA_BUNDLE_VOLUME_MOUNT_POINT").orElse(DEFAULT_CA_MOUNT),
+                  "cabundle.crt"));
+    }
+    ca.filter(p -> !Files.isReadable(p))
+        .ifPresent(
+            p ->
+                problems.add(
+                    "the CA bundle "
+                        + p
+                        + " does not exist or cannot be read; check the ConfigMap or secret is mounted"));
+
+    Duration connect = seconds(context, "S3_CONNECT_TIMEOUT", 15, problems);
+    Duration read = seconds(context, "S3_READ_TIMEOUT", 30, problems);
+    int attempts = (int) seconds(context, "S3_MAX_ATTEMPTS", 3, problems).getSeconds();
+    if (!problems.isEmpty()) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG, "Invalid S3 configuration:\n  - " + String.join("\n  - ", problems));
+    }
+    return new S3Settings(
+        endpoint,
+        region,
+        keyId,
+        secret,
+        context.env("AWS_SESSION_TOKEN"),
+        anonymous,
+        verifySsl,
+        ca,
+        context.env("S3_USER_VIRTUAL_BUCKET").map(S3Settings::isTrue).orElse(false),
+        context.env("S3_USE_ACCELERATE").map(S3Settings::isTrue).orElse(false),
+        connect,
+        read,
+        attempts,
+        context.env("S3_VERIFY_ETAG").map(S3Settings::isTrue).orElse(false));
+  }
+
+  /** STORAGE_CONFIG's key wins over the environment variable. */
+  private record Source(ProviderContext context, Map<String, String> config) {
+    Optional<String> get(String configKey, String env) {
+      String v = config.get(configKey);
+      return v != null && !v.isBlank() ? Optional.of(v.trim()) : context.env(env);
+    }
+  }
+
+  private static URI uri(String s) {
+    try {
+      return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    } catch (IllegalArgumentException e) {
+      return URI.create("invalid:" + s.replaceAll("[^A-Za-z0-9.:-]", "_"));
+    }
+  }
+
+  static boolean isTrue(String v) {
+    String s = v.trim().toLowerCase(Locale.ROOT);
+    return s.equals("true") || s.equals("1") || s.equals("yes");
+  }
+
+  static boolean isFalse(String v) {
+    String s = v.trim().toLowerCase(Locale.ROOT);
+    return s.equals("false") || s.equals("0") || s.equals("no");
+  }
+
+  private static Duration seconds(ProviderContext c, String name, int dflt, List<String> problems) {
+    Optional<String> v = c.env(name);
+    if (v.isEmpty()) {
+      return Duration.ofSeconds(dflt);
+    }
+    try {
+      long n = Long.parseLong(v.get());
+      if (n <= 0) {
+        throw new NumberFormatException();
+      }
+      return Duration.ofSeconds(n);
+    } catch (NumberFormatException e) {
+      problems.add(name + "=" + v.get() + " is not a positive whole number");
+      return Duration.ofSeconds(dflt);
+    }
+  }
+}
