@@ -48,7 +48,18 @@ final class Cli {
     cmd.add(bin.toString());
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith("STORAGE_") || k.endsWith("-headers"));
+    // Hermetic: none of the machine's storage settings (this one sets AWS_CA_BUNDLE, for one).
+    pb.environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("STORAGE_")
+                    || k.startsWith("AWS_")
+                    || k.startsWith("S3_")
+                    || k.startsWith("CA_BUNDLE_")
+                    || k.startsWith("HDFS_")
+                    || k.equals("awsAnonymousCredential")
+                    || k.endsWith("-headers"));
     pb.environment().put("STORAGE_PROGRESS_INTERVAL_SECONDS", "1");
     pb.environment().putAll(env);
     return pb.start();

@@ -3,15 +3,9 @@ package io.storageinit.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.storageinit.http.TestHttpServer;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,61 +21,11 @@ class HttpsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Path keystore = tmp.resolve("server.p12");
-    keytool(
-        "-genkeypair",
-        "-alias",
-        "server",
-        "-keyalg",
-        "RSA",
-        "-keysize",
-        "2048",
-        "-dname",
-        "CN=localhost",
-        "-ext",
-        "SAN=ip:127.0.0.1,dns:localhost",
-        "-validity",
-        "3",
-        "-storetype",
-        "PKCS12",
-        "-keystore",
-        keystore.toString(),
-        "-storepass",
-        "changeit");
-    caPem = tmp.resolve("ca.pem");
-    keytool(
-        "-exportcert",
-        "-rfc",
-        "-alias",
-        "server",
-        "-keystore",
-        keystore.toString(),
-        "-storepass",
-        "changeit",
-        "-file",
-        caPem.toString());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(keystore)) {
-      ks.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, "changeit".toCharArray());
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(kmf.getKeyManagers(), null, null);
+    TestCertificates certs = TestCertificates.create(tmp);
+    caPem = certs.pem();
     Path www = Files.createDirectories(tmp.resolve("www"));
     Files.write(www.resolve("model.bin"), new byte[] {1, 2, 3, 4, 5});
-    server = TestHttpServer.startTls(www, tls);
-  }
-
-  static void keytool(String... args) throws Exception {
-    List<String> cmd =
-        new java.util.ArrayList<>(
-            List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
+    server = TestHttpServer.startTls(www, certs.serverContext());
   }
 
   @AfterAll

@@ -29,15 +29,43 @@ public final class TestS3Server implements AutoCloseable {
   private final BlobStoreContext context;
   private final S3Proxy proxy;
   private final S3Proxy anonymous;
+  private final S3Proxy secure;
   private final MinioClient minio;
 
-  private TestS3Server(BlobStoreContext context, S3Proxy proxy, S3Proxy anonymous)
+  private TestS3Server(BlobStoreContext context, S3Proxy proxy, S3Proxy anonymous, S3Proxy secure)
       throws Exception {
     this.context = context;
     this.proxy = proxy;
     this.anonymous = anonymous;
+    this.secure = secure;
     this.minio =
         MinioClient.builder().endpoint(endpoint()).credentials(ACCESS_KEY, SECRET_KEY).build();
+  }
+
+  /**
+   * Starts a server that also serves HTTPS on another port with the key in {@code keystore} (a
+   * PKCS12 or JKS file), over the same objects.
+   */
+  public static TestS3Server startWithTls(Path keystore, String password) throws Exception {
+    BlobStoreContext context =
+        ContextBuilder.newBuilder("transient")
+            .credentials("identity", "credential")
+            .build(BlobStoreContext.class);
+    S3Proxy plain = started(context.getBlobStore(), AuthenticationType.AWS_V2_OR_V4);
+    S3Proxy secure =
+        started(
+            S3Proxy.builder()
+                .blobStore(context.getBlobStore())
+                .secureEndpoint(URI.create("https://127.0.0.1:0"))
+                .keyStore(keystore.toString(), password)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .build());
+    return new TestS3Server(context, plain, null, secure);
+  }
+
+  /** The HTTPS endpoint, for servers started with TLS. */
+  public String secureEndpoint() {
+    return "https://127.0.0.1:" + secure.getSecurePort();
   }
 
   /**
@@ -62,7 +90,7 @@ public final class TestS3Server implements AutoCloseable {
     S3Proxy proxy = started(context.getBlobStore(), AuthenticationType.AWS_V2_OR_V4);
     S3Proxy anonymous =
         withAnonymous ? started(context.getBlobStore(), AuthenticationType.NONE) : null;
-    return new TestS3Server(context, proxy, anonymous);
+    return new TestS3Server(context, proxy, anonymous, null);
   }
 
   private static S3Proxy started(BlobStore store, AuthenticationType auth) throws Exception {
@@ -71,7 +99,10 @@ public final class TestS3Server implements AutoCloseable {
     if (auth != AuthenticationType.NONE) {
       b.awsAuthentication(auth, ACCESS_KEY, SECRET_KEY);
     }
-    S3Proxy p = b.build();
+    return started(b.build());
+  }
+
+  private static S3Proxy started(S3Proxy p) throws Exception {
     p.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!AbstractLifeCycle.STARTED.equals(p.getState())) {
@@ -139,6 +170,9 @@ public final class TestS3Server implements AutoCloseable {
     proxy.stop();
     if (anonymous != null) {
       anonymous.stop();
+    }
+    if (secure != null) {
+      secure.stop();
     }
     context.close();
   }

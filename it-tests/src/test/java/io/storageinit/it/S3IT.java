@@ -1,0 +1,260 @@
+package io.storageinit.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.storageinit.s3.ResettingProxy;
+import io.storageinit.s3.TestS3Server;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real command against a real S3 server (S3Proxy in this JVM, no Docker), with buckets seeded
+ * by the MinIO client.
+ */
+class S3IT {
+  static TestS3Server s3;
+
+  @TempDir Path tmp;
+  Path dest;
+  String bucket;
+
+  @BeforeAll
+  static void start() throws Exception {
+    s3 = TestS3Server.start(true);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    s3.close();
+  }
+
+  @BeforeEach
+  void freshBucket() throws Exception {
+    bucket = "models-" + UUID.randomUUID().toString().substring(0, 8);
+    s3.bucket(bucket);
+    dest = tmp.resolve("mnt/models");
+  }
+
+  static byte[] random(int size) {
+    byte[] b = new byte[size];
+    new Random(size).nextBytes(b);
+    return b;
+  }
+
+  Cli.Result fetch(String key) throws Exception {
+    return fetch(s3.environment(), key);
+  }
+
+  Cli.Result fetch(Map<String, String> env, String key) throws Exception {
+    return Cli.run(env, "s3://" + bucket + "/" + key, dest.toString());
+  }
+
+  @Test
+  void anObjectLandsUnderItsBaseName() throws Exception {
+    byte[] data = random(300_000);
+    s3.put(bucket, "models/iris/model.joblib", data);
+    Cli.Result r = fetch("models/iris/model.joblib");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Cli.tree(dest)).containsExactly(Map.entry("model.joblib", "file 300000"));
+    assertThat(Files.readAllBytes(dest.resolve("model.joblib"))).isEqualTo(data);
+  }
+
+  @Test
+  void aPrefixLandsAsItsTreeAndEmptyObjectsAreKept() throws Exception {
+    s3.put(bucket, "m/v1/config.json", "{}".getBytes());
+    s3.put(bucket, "m/v1/weights/part-0.bin", random(1000));
+    s3.put(bucket, "m/v1/weights/deep/part-1.bin", random(2000));
+    s3.put(bucket, "m/v1/empty.txt", new byte[0]);
+    s3.put(bucket, "m/v1/folder/", new byte[0]);
+    Cli.Result r = fetch("m/v1");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Cli.tree(dest))
+        .containsExactlyEntriesOf(
+            new TreeMap<>(
+                Map.of(
+                    "config.json", "file 2",
+                    "empty.txt", "file 0",
+                    "weights", "dir",
+                    "weights/part-0.bin", "file 1000",
+                    "weights/deep", "dir",
+                    "weights/deep/part-1.bin", "file 2000")));
+  }
+
+  @Test
+  void aPrefixIsAFolderNotAStringPrefix() throws Exception {
+    s3.put(bucket, "m/v1/a.bin", "one".getBytes());
+    s3.put(bucket, "m/v10/b.bin", "ten".getBytes());
+    Cli.Result r = fetch("m/v1");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Cli.tree(dest)).containsOnlyKeys("a.bin");
+  }
+
+  @Test
+  void thousandsOfKeysArePagedThrough() throws Exception {
+    int n = 2100;
+    for (int i = 0; i < n; i++) {
+      s3.put(bucket, String.format("many/f%05d.txt", i), ("file " + i).getBytes());
+    }
+    Cli.Result r = fetch("many");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Cli.tree(dest)).hasSize(n);
+    assertThat(dest.resolve("many/f02099.txt")).doesNotExist();
+    assertThat(dest.resolve("f02099.txt")).hasContent("file 2099");
+  }
+
+  @Test
+  void aSingleArchiveUnderAPrefixIsUnpacked() throws Exception {
+    Path tgz =
+        TestArchives.tar(
+            tmp.resolve("model.tar.gz"), Map.of("model/config.json", "{}", "model/w.bin", "0123"));
+    s3.put(bucket, "packed/model.tar.gz", Files.readAllBytes(tgz));
+    Cli.Result r = fetch("packed");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Cli.tree(dest)).containsOnlyKeys("model", "model/config.json", "model/w.bin");
+  }
+
+  @Test
+  void aZipObjectIsUnpacked() throws Exception {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("saved_model.pb", "pb".getBytes());
+    files.put("variables/variables.index", "idx".getBytes());
+    s3.put(
+        bucket, "z/model.zip", Files.readAllBytes(TestArchives.zip(tmp.resolve("m.zip"), files)));
+    Cli.Result r = fetch("z/model.zip");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Cli.tree(dest))
+        .containsOnlyKeys("saved_model.pb", "variables", "variables/variables.index");
+  }
+
+  @Test
+  void aPublicBucketNeedsNoCredentials() throws Exception {
+    s3.put(bucket, "public/model.bin", "open".getBytes());
+    Cli.Result r =
+        fetch(
+            Map.of("AWS_ENDPOINT_URL", s3.anonymousEndpoint(), "awsAnonymousCredential", "true"),
+            "public/model.bin");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(dest.resolve("model.bin")).hasContent("open");
+  }
+
+  @Test
+  void aWrongSecretIsAnAccessErrorNamingTheKeyIdButNotTheSecret() throws Exception {
+    s3.put(bucket, "m/model.bin", "x".getBytes());
+    Map<String, String> env = new HashMap<>(s3.environment());
+    env.put("AWS_SECRET_ACCESS_KEY", "not-the-right-secret-value");
+    Cli.Result r = fetch(env, "m/model.bin");
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.output())
+        .contains(TestS3Server.ACCESS_KEY)
+        .doesNotContain("not-the-right-secret-value");
+    assertThat(Cli.tree(dest)).isEmpty();
+  }
+
+  @Test
+  void aMissingBucketIsNotFound() throws Exception {
+    Cli.Result r = Cli.run(s3.environment(), "s3://no-such-bucket-here/m", dest.toString());
+    assertThat(r.exitCode()).isEqualTo(4);
+    assertThat(r.output()).contains("Bucket 'no-such-bucket-here' does not exist");
+  }
+
+  @Test
+  void anEmptyPrefixHasNoModel() throws Exception {
+    Cli.Result r = fetch("nothing/here");
+    assertThat(r.exitCode()).isEqualTo(4);
+    assertThat(r.output()).contains("No model found in s3://" + bucket + "/nothing/here");
+  }
+
+  @Test
+  void storageConfigCarriesTheWholeConfiguration() throws Exception {
+    s3.put(bucket, "sc/model.bin", "configured".getBytes());
+    String config =
+        "{\"type\":\"s3\",\"access_key_id\":\""
+            + TestS3Server.ACCESS_KEY
+            + "\",\"secret_access_key\":\""
+            + TestS3Server.SECRET_KEY
+            + "\",\"endpoint_url\":\""
+            + s3.endpoint()
+            + "\",\"region\":\"us-east-1\"}";
+    Cli.Result r =
+        fetch(Map.of("STORAGE_CONFIG", config, "STORAGE_LOG_LEVEL", "debug"), "sc/model.bin");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(dest.resolve("model.bin")).hasContent("configured");
+    assertThat(r.output()).doesNotContain(TestS3Server.SECRET_KEY);
+  }
+
+  @Test
+  void theKServeHostAndSchemeVariablesWork() throws Exception {
+    s3.put(bucket, "hp/model.bin", "hostport".getBytes());
+    Cli.Result r =
+        fetch(
+            Map.of(
+                "AWS_ACCESS_KEY_ID",
+                TestS3Server.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY",
+                TestS3Server.SECRET_KEY,
+                "S3_ENDPOINT",
+                "127.0.0.1:" + s3.port(),
+                "S3_USE_HTTPS",
+                "0"),
+            "hp/model.bin");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(dest.resolve("model.bin")).hasContent("hostport");
+  }
+
+  @Test
+  void filtersApplyToPrefixes() throws Exception {
+    s3.put(bucket, "f/model.safetensors", "w".getBytes());
+    s3.put(bucket, "f/config.json", "{}".getBytes());
+    s3.put(bucket, "f/optimizer.pt", "o".getBytes());
+    Map<String, String> env = new HashMap<>(s3.environment());
+    env.put("STORAGE_ALLOW_PATTERNS", "*.safetensors,*.json");
+    Cli.Result r = fetch(env, "f");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Cli.tree(dest)).containsOnlyKeys("model.safetensors", "config.json");
+  }
+
+  @Test
+  void connectionsCutMidTransferAreSurvived() throws Exception {
+    byte[] data = random(6 * 1024 * 1024 + 3);
+    s3.put(bucket, "big/model.bin", data);
+    try (ResettingProxy proxy = new ResettingProxy(s3.port())) {
+      proxy.cut(3, 400_000);
+      Map<String, String> env = new HashMap<>(s3.environment());
+      env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.port());
+      env.put("STORAGE_PART_SIZE", "1MiB");
+      env.put("STORAGE_RETRY_INITIAL_DELAY_MS", "10");
+      env.put("S3_MAX_ATTEMPTS", "1");
+      Cli.Result r = fetch(env, "big/model.bin");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      // Which pooled connections carry enough bytes to be cut varies; at least one always is.
+      assertThat(proxy.cuts()).as(r.output()).isBetween(1, 3);
+      assertThat(r.output()).contains(proxy.cuts() + " retries");
+      assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+      assertThat(r.output()).contains("retrying");
+    }
+  }
+
+  @Test
+  void aChangedObjectIsFetchedAgainAndAnUnchangedOneIsNot() throws Exception {
+    s3.put(bucket, "c/model.bin", "version one".getBytes(StandardCharsets.UTF_8));
+    assertThat(fetch("c").exitCode()).isZero();
+    Cli.Result same = fetch("c");
+    assertThat(same.output()).contains("1 reused");
+    s3.put(bucket, "c/model.bin", "version two!".getBytes(StandardCharsets.UTF_8));
+    Cli.Result changed = fetch("c");
+    assertThat(changed.exitCode()).as(changed.output()).isZero();
+    assertThat(dest.resolve("model.bin")).hasContent("version two!");
+  }
+}

@@ -1,0 +1,119 @@
+package io.storageinit.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a real server that cuts connections: the first {@code times}
+ * connections that carry more than {@code afterBytes} of response are closed at that point, as a
+ * flaky network or a crashing load balancer would.
+ */
+public final class ResettingProxy implements AutoCloseable {
+  private final ServerSocket listener;
+  private final int targetPort;
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "resetting-proxy");
+            t.setDaemon(true);
+            return t;
+          });
+  private final AtomicInteger cutsLeft = new AtomicInteger();
+  private final AtomicInteger cuts = new AtomicInteger();
+  private volatile long afterBytes = Long.MAX_VALUE;
+
+  public ResettingProxy(int targetPort) throws IOException {
+    this.targetPort = targetPort;
+    this.listener = new ServerSocket();
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    threads.submit(this::accept);
+  }
+
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Cuts the next {@code times} connections after {@code afterBytes} bytes of response. */
+  public ResettingProxy cut(int times, long afterBytes) {
+    this.afterBytes = afterBytes;
+    this.cutsLeft.set(times);
+    return this;
+  }
+
+  /** How many connections were cut so far. */
+  public int cuts() {
+    return cuts.get();
+  }
+
+  private void accept() {
+    while (!listener.isClosed()) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        threads.submit(
+            () ->
+                pump(
+                    client.getInputStream(),
+                    server.getOutputStream(),
+                    Long.MAX_VALUE,
+                    client,
+                    server));
+        boolean cut = cutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+        threads.submit(
+            () ->
+                pump(
+                    server.getInputStream(),
+                    client.getOutputStream(),
+                    cut ? afterBytes : Long.MAX_VALUE,
+                    client,
+                    server));
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private Void pump(InputStream in, OutputStream out, long limit, Socket a, Socket b) {
+    byte[] buf = new byte[16 * 1024];
+    long sent = 0;
+    try {
+      int n;
+      while ((n = in.read(buf, 0, (int) Math.min(buf.length, Math.max(1, limit - sent)))) >= 0) {
+        out.write(buf, 0, n);
+        sent += n;
+        if (sent >= limit) {
+          cuts.incrementAndGet();
+          a.setSoLinger(true, 0); // an RST, like a dropped connection
+          break;
+        }
+      }
+    } catch (IOException e) {
+      // One side went away: close both.
+    }
+    closeQuietly(a);
+    closeQuietly(b);
+    return null;
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // Already closed.
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    listener.close();
+    threads.shutdownNow();
+  }
+}
