@@ -85,7 +85,13 @@ final class S3StorageClient implements StorageClient {
                         AwsRetryStrategy.standardRetryStrategy().toBuilder()
                             .maxAttempts(settings.maxAttempts())
                             .build()))
-            .accelerate(settings.accelerate());
+            .accelerate(settings.accelerate())
+            // The runtime verifies the whole file against the object's MD5 or SHA-256 once it is
+            // complete; hashing every response stream again in the SDK would only cost CPU.
+            .serviceConfiguration(
+                software.amazon.awssdk.services.s3.S3Configuration.builder()
+                    .checksumValidationEnabled(false)
+                    .build());
     builder.region(Region.of(settings.region().orElse("us-east-1")));
     if (settings.endpoint().isPresent()) {
       builder.endpointOverride(settings.endpoint().get()).forcePathStyle(!settings.virtualHosted());

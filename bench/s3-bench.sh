@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Downloads the same models from one local S3 server (S3Proxy over a folder, in its own JVM) with
+# storage-initializer, rclone and the AWS CLI, interleaved in one run, and reports wall-time ratios
+# and peak RSS.
+#   set "big":  4 x SHARD_MIB shards plus 300 small files
+#   set "tiny": 2000 tiny files
+#
+#   bench/s3-bench.sh [SHARD_MIB=256] [ROUNDS=2]
+#
+# Installs rclone, awscli and GNU time from Debian when missing; builds what it needs.
+set -euo pipefail
+SHARD_MIB=${1:-256}
+ROUNDS=${2:-2}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+work="$here/work/s3"
+dist="$top/initializer-runtime/target/storage-initializer"
+
+command -v rclone >/dev/null && command -v aws >/dev/null && [ -x /usr/bin/time ] ||
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone awscli time >/dev/null; }
+[ -x "$dist/bin/storage-initializer" ] || (cd "$top" && ./mvnw -q -B -pl initializer-runtime -am package -DskipTests)
+[ -f "$top/storage-s3/target/test-classes/io/storageinit/s3/TestS3ServerMain.class" ] ||
+  (cd "$top" && ./mvnw -q -B -pl storage-s3 -am test-compile)
+(cd "$top" && ./mvnw -q -B -pl storage-s3 dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null)
+
+rm -rf "$work/store" "$work/out"
+mkdir -p "$work/store" "$work/out"
+rm -f "$work/port"
+sleep infinity | java -cp "$top/storage-s3/target/test-classes:$top/storage-s3/target/classes:$(cat "$work/cp.txt")" \
+  io.storageinit.s3.TestS3ServerMain "$work/store" "$work/port" > "$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; pkill -f TestS3ServerMain 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
+endpoint="http://127.0.0.1:$(cat "$work/port")"
+
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+export AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=$endpoint
+# S3Proxy refuses the CRC32 headers newer AWS CLIs add by default.
+export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
+export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=$endpoint \
+  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+  RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
+unset AWS_CA_BUNDLE
+
+src="$work/src"
+if [ ! -f "$src/big/shard-3.safetensors" ] || [ "$(stat -c %s "$src/big/shard-3.safetensors")" -ne $((SHARD_MIB * 1048576)) ]; then
+  echo "making the data sets"
+  rm -rf "$src"; mkdir -p "$src/big/tokenizer" "$src/tiny"
+  for i in 0 1 2 3; do head -c $((SHARD_MIB * 1048576)) /dev/urandom > "$src/big/shard-$i.safetensors"; done
+  for i in $(seq 1 300); do head -c 4096 /dev/urandom > "$src/big/tokenizer/part-$i.json"; done
+  for i in $(seq 1 2000); do head -c 512 /dev/urandom > "$src/tiny/f-$i.txt"; done
+fi
+aws s3 mb s3://bench --endpoint-url "$endpoint" >/dev/null 2>&1 || true
+echo "uploading"
+aws s3 cp --recursive --quiet --endpoint-url "$endpoint" "$src/big" s3://bench/big
+aws s3 cp --recursive --quiet --endpoint-url "$endpoint" "$src/tiny" s3://bench/tiny
+
+declare -A total_s peak_kb
+tools=(storage-initializer rclone aws-cli)
+run() {
+  local set=$1 tool=$2 out="$work/out/$2"
+  rm -rf "$out"; mkdir -p "$out"
+  local cmd
+  case $tool in
+    storage-initializer) cmd=("$dist/bin/storage-initializer" "s3://bench/$set" "$out") ;;
+    rclone) cmd=(rclone copy "bench:bench/$set" "$out") ;;
+    aws-cli) cmd=(aws s3 cp --recursive --no-progress --exclude "*/" --endpoint-url "$endpoint" "s3://bench/$set" "$out") ;;
+  esac
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "${cmd[@]}" > "$work/$tool.log" 2>&1 || { cat "$work/$tool.log"; exit 1; }
+  read -r secs kb < "$work/time.txt"
+  (cd "$src/$set" && find . -type f | sort | xargs md5sum) > "$work/want.md5"
+  (cd "$out" && find . -type f | sort | xargs md5sum) > "$work/got.md5"
+  cmp -s "$work/want.md5" "$work/got.md5" || { echo "$tool: the $set tree differs"; exit 1; }
+  total_s[$set/$tool]=$(echo "${total_s[$set/$tool]:-0} + $secs" | bc -l)
+  [ "${peak_kb[$set/$tool]:-0}" -ge "$kb" ] || peak_kb[$set/$tool]=$kb
+  printf '  %-5s round %d %-20s %7.2fs %6d MiB RSS\n' "$set" "$r" "$tool" "$secs" $((kb / 1024))
+  rm -rf "$out"
+}
+for set in big tiny; do
+  for r in $(seq 1 "$ROUNDS"); do
+    for t in "${tools[@]}"; do run "$set" "$t"; done
+  done
+done
+
+echo
+echo "S3 downloads from one local S3Proxy, mean of $ROUNDS interleaved rounds"
+echo "(big: 4 x $SHARD_MIB MiB + 300 x 4 KiB; tiny: 2000 x 512 B)"
+printf '| %-5s | %-20s | %8s | %26s | %12s |\n' set tool "mean s" "time / ours (>1 = slower)" "peak RSS MiB"
+printf '|%s|%s|%s|%s|%s|\n' ------- ---------------------- ---------- ---------------------------- --------------
+for set in big tiny; do
+  ours=$(echo "${total_s[$set/storage-initializer]} / $ROUNDS" | bc -l)
+  for t in "${tools[@]}"; do
+    mean=$(echo "${total_s[$set/$t]} / $ROUNDS" | bc -l)
+    printf '| %-5s | %-20s | %8.2f | %26.2f | %12d |\n' "$set" "$t" "$mean" "$(echo "$mean / $ours" | bc -l)" $((peak_kb[$set/$t] / 1024))
+  done
+done
