@@ -298,6 +298,17 @@ public final class StorageInitializer implements AutoCloseable {
       }
     }
     if (!errors.isEmpty()) {
+      // A file that failed its check must not stay under its name for the server to load.
+      for (Finding f : errors) {
+        f.file()
+            .map(name -> dest.resolve(name).normalize())
+            .filter(p -> p.startsWith(dest.normalize()) && !p.equals(dest.normalize()))
+            .ifPresent(
+                p -> {
+                  TransferEngine.deleteQuietly(p);
+                  LOG.warn("removed {}: it failed validation", p);
+                });
+      }
       throw new StorageException(
           Kind.INTEGRITY,
           "Model validation failed in "
