@@ -61,14 +61,21 @@ final class Progress implements AutoCloseable {
     long bytes = stats.bytesTransferred.get();
     return String.format(
         Locale.ROOT,
-        "%d files, %s transferred in %.1fs (%.1f MB/s), %d reused, %d linked, %d retries",
+        "%d files, %s transferred in %.1fs (%.1f MB/s), %d reused, %d linked, %d retries%s",
         stats.filesDone.get(),
         bytes(bytes),
         seconds,
         bytes / 1e6 / Math.max(seconds, 1e-3),
         stats.filesReused.get(),
         stats.filesLinked.get(),
-        stats.retries.get());
+        stats.retries.get(),
+        stats.cacheHits.get() + stats.cacheMisses.get() == 0
+            ? ""
+            : ", cache "
+                + stats.cacheHits.get()
+                + " hit(s) "
+                + stats.cacheMisses.get()
+                + " miss(es)");
   }
 
   @Override

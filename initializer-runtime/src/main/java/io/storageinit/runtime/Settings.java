@@ -33,6 +33,8 @@ record Settings(
     ArchiveLimits archiveLimits,
     Map<String, String> pinnedProviders,
     Optional<List<String>> validators,
+    Optional<java.nio.file.Path> cacheDir,
+    long cacheMaxBytes,
     Map<String, String> storageConfig) {
 
   /** How sources already on a local file system reach the destination. */
@@ -93,6 +95,11 @@ record Settings(
                         .map(String::trim)
                         .filter(s -> !s.isEmpty())
                         .toList());
+    Optional<java.nio.file.Path> cacheDir =
+        Optional.ofNullable(env.get("STORAGE_CACHE_DIR"))
+            .filter(v -> !v.isBlank())
+            .map(v -> java.nio.file.Path.of(v.trim()));
+    long cacheMax = r.size("STORAGE_CACHE_MAX_BYTES", 50L << 30, 1, Long.MAX_VALUE);
     Map<String, String> storageConfig = r.storageConfig();
     r.throwIfProblems();
     return new Settings(
@@ -108,6 +115,8 @@ record Settings(
         limits,
         Map.copyOf(pins),
         validators,
+        cacheDir,
+        cacheMax,
         storageConfig);
   }
 

@@ -52,6 +52,7 @@ public final class StorageInitializer implements AutoCloseable {
   private final TransferStats stats = new TransferStats();
   private final Retrier retrier;
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
+  private final ModelCache cache;
 
   StorageInitializer(Map<String, String> env, Secrets secrets, PluginRegistry registry) {
     this(env, secrets, registry, Retrier.Sleeper.REAL);
@@ -72,6 +73,8 @@ public final class StorageInitializer implements AutoCloseable {
             settings.retryInitialDelay(),
             settings.retryMaxDelay(),
             sleeper);
+    this.cache =
+        settings.cacheDir().map(dir -> new ModelCache(dir, settings.cacheMaxBytes())).orElse(null);
     registry
         .broken()
         .forEach(b -> LOG.warn("plugin failed to load: {}: {}", b.source(), b.reason()));
@@ -127,9 +130,10 @@ public final class StorageInitializer implements AutoCloseable {
     if (client.capabilities().contains(Capability.LOCAL_PATHS)
         && settings.localMode() == LocalMode.LINK) {
       link(planned, dest, listing.singleObject() || patterns.isEmpty());
+    } else if (cache != null) {
+      fetchThroughCache(client, uri, objects, planned);
     } else {
-      new TransferEngine(settings.concurrency(), settings.partSize(), retrier, stats)
-          .fetch(client, planned);
+      engine().fetch(client, planned);
     }
     if (planned.size() == 1) {
       Path only = planned.get(0).target();
@@ -138,6 +142,42 @@ public final class StorageInitializer implements AutoCloseable {
     }
     LOG.info("Successfully copied {} to {}", Uris.redact(uri), dest);
     return true;
+  }
+
+  private TransferEngine engine() {
+    return new TransferEngine(settings.concurrency(), settings.partSize(), retrier, stats);
+  }
+
+  /**
+   * Fetches into the node cache (once, however many initializers ask at the same time) and links
+   * the entry into DEST.
+   */
+  private void fetchThroughCache(
+      StorageClient client, String uri, List<RemoteObject> objects, List<Planned> planned) {
+    String key = ModelCache.key(uri, objects);
+    try (ModelCache.Hold hold = cache.hold(key)) {
+      if (hold.complete()) {
+        stats.cacheHits.incrementAndGet();
+        stats.filesReused.addAndGet(planned.size());
+        stats.filesDone.addAndGet(planned.size());
+        LOG.info("cache hit for {} ({})", Uris.redact(uri), key);
+      } else {
+        stats.cacheMisses.incrementAndGet();
+        Path staging = hold.staging();
+        engine()
+            .fetch(
+                client,
+                planned.stream()
+                    .map(p -> new Planned(p.object(), staging.resolve(p.object().path())))
+                    .toList());
+        hold.commit();
+        LOG.info("cached {} as {}", Uris.redact(uri), key);
+      }
+      cache.materialize(key, planned, planned.get(0).target());
+    } catch (IOException e) {
+      throw new StorageException(Kind.INTERNAL, "The cache failed: " + e, e);
+    }
+    cache.evict();
   }
 
   /** Listing is retried like reads: throttling and 5xx on the first request are common. */

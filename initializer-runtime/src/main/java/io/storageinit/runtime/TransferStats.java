@@ -13,4 +13,6 @@ final class TransferStats {
   final AtomicInteger filesReused = new AtomicInteger();
   final AtomicInteger filesLinked = new AtomicInteger();
   final AtomicInteger retries = new AtomicInteger();
+  final AtomicInteger cacheHits = new AtomicInteger();
+  final AtomicInteger cacheMisses = new AtomicInteger();
 }

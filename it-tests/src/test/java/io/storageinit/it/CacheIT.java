@@ -1,0 +1,132 @@
+package io.storageinit.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.storageinit.http.TestHttpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node cache: one download for many initializers, never stale, crash-safe, bounded. */
+class CacheIT {
+  @TempDir Path tmp;
+  Path www;
+  Path cache;
+  TestHttpServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    www = Files.createDirectories(tmp.resolve("www"));
+    cache = tmp.resolve("cache");
+    server = TestHttpServer.start(www);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  byte[] publish(String name, int size, long seed) throws Exception {
+    byte[] data = new byte[size];
+    new Random(seed).nextBytes(data);
+    Files.write(www.resolve(name), data);
+    return data;
+  }
+
+  Map<String, String> env() {
+    return Map.of("STORAGE_CACHE_DIR", cache.toString(), "STORAGE_PART_SIZE", "1MiB");
+  }
+
+  static String output(Process p) throws Exception {
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return out;
+  }
+
+  @Test
+  void concurrentInitializersDownloadOnceAndEndWithIdenticalTrees() throws Exception {
+    byte[] data = publish("model.bin", 6 * 1024 * 1024, 1);
+    server.throttle(6 * 1024 * 1024);
+    Process a = Cli.start(env(), server.url("model.bin"), tmp.resolve("pod-a").toString());
+    Process b = Cli.start(env(), server.url("model.bin"), tmp.resolve("pod-b").toString());
+    String outA = output(a);
+    String outB = output(b);
+    assertThat(a.exitValue()).as(outA).isZero();
+    assertThat(b.exitValue()).as(outB).isZero();
+    assertThat(Files.readAllBytes(tmp.resolve("pod-a/model.bin"))).isEqualTo(data);
+    assertThat(Files.readAllBytes(tmp.resolve("pod-b/model.bin"))).isEqualTo(data);
+    // The body went over the wire once; each initializer's one-byte probe aside.
+    assertThat(server.bodyBytesSent()).isEqualTo(data.length + 2L);
+    assertThat(outA + outB)
+        .contains("cache 1 hit(s) 0 miss(es)")
+        .contains("cache 0 hit(s) 1 miss(es)");
+  }
+
+  @Test
+  void aCachedModelIsLinkedWithoutTransferAndAChangedOneIsFetchedAgain() throws Exception {
+    publish("model.bin", 2 * 1024 * 1024, 1);
+    assertThat(Cli.run(env(), server.url("model.bin"), tmp.resolve("first").toString()).exitCode())
+        .isZero();
+    long sent = server.bodyBytesSent();
+
+    Cli.Result hit = Cli.run(env(), server.url("model.bin"), tmp.resolve("second").toString());
+    assertThat(hit.exitCode()).as(hit.output()).isZero();
+    assertThat(hit.output()).contains("cache hit");
+    assertThat(server.bodyBytesSent() - sent).isEqualTo(1);
+    assertThat(Files.isSameFile(tmp.resolve("first/model.bin"), tmp.resolve("second/model.bin")))
+        .isTrue();
+
+    byte[] changed = publish("model.bin", 2 * 1024 * 1024, 2);
+    Files.setLastModifiedTime(
+        www.resolve("model.bin"), FileTime.from(Instant.now().plusSeconds(60)));
+    Cli.Result miss = Cli.run(env(), server.url("model.bin"), tmp.resolve("third").toString());
+    assertThat(miss.exitCode()).as(miss.output()).isZero();
+    assertThat(miss.output()).contains("cache 0 hit(s) 1 miss(es)");
+    assertThat(Files.readAllBytes(tmp.resolve("third/model.bin"))).isEqualTo(changed);
+  }
+
+  @Test
+  void aKilledWriterLeavesNothingServedAndTheNextOneFinishes() throws Exception {
+    byte[] data = publish("model.bin", 8 * 1024 * 1024, 3);
+    server.throttle(2 * 1024 * 1024);
+    Process p = Cli.start(env(), server.url("model.bin"), tmp.resolve("pod").toString());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (server.bodyBytesSent() < 2 * 1024 * 1024 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    p.destroyForcibly().waitFor();
+    try (Stream<Path> entries = Files.list(cache.resolve("entries"))) {
+      assertThat(entries).isEmpty();
+    }
+    server.throttle(0);
+    Cli.Result r = Cli.run(env(), server.url("model.bin"), tmp.resolve("pod").toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Files.readAllBytes(tmp.resolve("pod/model.bin"))).isEqualTo(data);
+  }
+
+  @Test
+  void theCacheIsBoundedEvictingTheLeastRecentlyUsed() throws Exception {
+    publish("a.bin", 1024 * 1024, 1);
+    publish("b.bin", 1024 * 1024, 2);
+    Map<String, String> env =
+        Map.of("STORAGE_CACHE_DIR", cache.toString(), "STORAGE_CACHE_MAX_BYTES", "1500KiB");
+    assertThat(Cli.run(env, server.url("a.bin"), tmp.resolve("a").toString()).exitCode()).isZero();
+    Cli.Result r = Cli.run(env, server.url("b.bin"), tmp.resolve("b").toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.output()).contains("cache: evicted");
+    try (Stream<Path> entries = Files.list(cache.resolve("entries"))) {
+      assertThat(entries).hasSize(1);
+    }
+    // The pod that used the evicted entry keeps its files: they were hard links.
+    assertThat(tmp.resolve("a/a.bin")).hasSize(1024 * 1024);
+  }
+}
