@@ -50,6 +50,7 @@ public final class StorageInitializer implements AutoCloseable {
   private final PluginRegistry registry;
   private final RuntimeProviderContext context;
   private final TransferStats stats = new TransferStats();
+  private final Metrics metrics = new Metrics();
   private final Retrier retrier;
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
   private final ModelCache cache;
@@ -93,7 +94,7 @@ public final class StorageInitializer implements AutoCloseable {
     List<Path> downloaded = new ArrayList<>();
     try (Progress progress = new Progress(stats, settings.progressInterval())) {
       for (String[] pair : pairs) {
-        if (download(pair[0], Path.of(pair[1]))) {
+        if (measured(pair[0], Path.of(pair[1]))) {
           downloaded.add(Path.of(pair[1]));
         }
       }
@@ -101,6 +102,29 @@ public final class StorageInitializer implements AutoCloseable {
         validate(dest);
       }
       LOG.info("done: {}", progress.summary());
+    } finally {
+      metrics.export(env);
+    }
+  }
+
+  /** {@link #download} with its metrics, success or failure. */
+  private boolean measured(String uri, Path dest) {
+    TransferStats before = stats.snapshot();
+    long start = System.nanoTime();
+    lastProvider = "none";
+    String outcome = "failure";
+    try {
+      boolean did = download(uri, dest);
+      outcome = did ? "success" : "skipped";
+      return did;
+    } finally {
+      metrics.download(
+          lastProvider,
+          PluginRegistry.schemeOf(uri),
+          before,
+          stats.snapshot(),
+          java.time.Duration.ofNanos(System.nanoTime() - start),
+          outcome);
     }
   }
 
@@ -291,8 +315,12 @@ public final class StorageInitializer implements AutoCloseable {
         });
   }
 
+  /** The provider of the pair in progress, for metrics. */
+  private String lastProvider = "none";
+
   private synchronized StorageClient clientFor(String uri) {
     ProviderEntry entry = registry.resolve(uri, settings.pinnedProviders());
+    lastProvider = entry.name();
     StorageClient existing = clients.get(entry.name());
     if (existing != null) {
       return existing;
@@ -327,6 +355,7 @@ public final class StorageInitializer implements AutoCloseable {
       List<Finding> findings =
           PluginRegistry.withContextLoader(loader, () -> v.validate(dest, env));
       for (Finding f : findings) {
+        metrics.finding(v.name(), f.severity());
         switch (f.severity()) {
           case ERROR -> {
             LOG.error("validation {}: {}", v.name(), f);

@@ -15,4 +15,20 @@ final class TransferStats {
   final AtomicInteger retries = new AtomicInteger();
   final AtomicInteger cacheHits = new AtomicInteger();
   final AtomicInteger cacheMisses = new AtomicInteger();
+
+  /** A copy of the counters as they are now. */
+  TransferStats snapshot() {
+    TransferStats s = new TransferStats();
+    s.bytesExpected.set(bytesExpected.get());
+    s.bytesTransferred.set(bytesTransferred.get());
+    s.bytesReused.set(bytesReused.get());
+    s.filesExpected.set(filesExpected.get());
+    s.filesDone.set(filesDone.get());
+    s.filesReused.set(filesReused.get());
+    s.filesLinked.set(filesLinked.get());
+    s.retries.set(retries.get());
+    s.cacheHits.set(cacheHits.get());
+    s.cacheMisses.set(cacheMisses.get());
+    return s;
+  }
 }

@@ -215,14 +215,14 @@ class S3IT {
 
   @Test
   void filtersApplyToPrefixes() throws Exception {
-    s3.put(bucket, "f/model.safetensors", "w".getBytes());
+    s3.put(bucket, "f/model.onnx", "w".getBytes());
     s3.put(bucket, "f/config.json", "{}".getBytes());
     s3.put(bucket, "f/optimizer.pt", "o".getBytes());
     Map<String, String> env = new HashMap<>(s3.environment());
-    env.put("STORAGE_ALLOW_PATTERNS", "*.safetensors,*.json");
+    env.put("STORAGE_ALLOW_PATTERNS", "*.onnx,*.json");
     Cli.Result r = fetch(env, "f");
     assertThat(r.exitCode()).as(r.output()).isZero();
-    assertThat(Cli.tree(dest)).containsOnlyKeys("model.safetensors", "config.json");
+    assertThat(Cli.tree(dest)).containsOnlyKeys("model.onnx", "config.json");
   }
 
   @Test
