@@ -27,8 +27,15 @@ final class Metrics {
   private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
   static final String PREFIX = "storage_initializer";
 
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** Null when no export is configured: then recording costs nothing, not even start-up. */
+  private final PrometheusMeterRegistry registry;
+
+  Metrics(Map<String, String> env) {
+    boolean wanted =
+        !env.getOrDefault("STORAGE_METRICS_FILE", "").isBlank()
+            || !env.getOrDefault("STORAGE_METRICS_PUSHGATEWAY", "").isBlank();
+    this.registry = wanted ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+  }
 
   /** Records one SRC/DEST pair from the counters' change over it. */
   void download(
@@ -38,6 +45,9 @@ final class Metrics {
       TransferStats after,
       Duration took,
       String outcome) {
+    if (registry == null) {
+      return;
+    }
     String[] tags = {"provider", provider, "scheme", scheme};
     count("files", after.filesDone.get() - before.filesDone.get(), tags);
     count("bytes", after.bytesTransferred.get() - before.bytesTransferred.get(), tags);
@@ -54,6 +64,9 @@ final class Metrics {
   }
 
   void finding(String validator, Finding.Severity severity) {
+    if (registry == null) {
+      return;
+    }
     Counter.builder(PREFIX + ".validation.findings")
         .tags(
             "validator", validator, "severity", severity.name().toLowerCase(java.util.Locale.ROOT))
@@ -74,6 +87,9 @@ final class Metrics {
 
   /** Writes and pushes, as configured. */
   void export(Map<String, String> env) {
+    if (registry == null) {
+      return;
+    }
     Optional.ofNullable(env.get("STORAGE_METRICS_FILE"))
         .filter(s -> !s.isBlank())
         .map(Path::of)

@@ -50,7 +50,7 @@ public final class StorageInitializer implements AutoCloseable {
   private final PluginRegistry registry;
   private final RuntimeProviderContext context;
   private final TransferStats stats = new TransferStats();
-  private final Metrics metrics = new Metrics();
+  private final Metrics metrics;
   private final Retrier retrier;
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
   private final ModelCache cache;
@@ -65,6 +65,7 @@ public final class StorageInitializer implements AutoCloseable {
     this.secrets = secrets;
     secrets.addFromEnvironment(env);
     this.settings = Settings.fromEnvironment(env);
+    this.metrics = new Metrics(env);
     secrets.addFromEnvironment(settings.storageConfig());
     this.registry = registry;
     this.context = new RuntimeProviderContext(env, settings.storageConfig(), secrets);
