@@ -13,29 +13,14 @@ work="$here/work/cache"
 dist="$top/initializer-runtime/target/storage-initializer"
 port=${BENCH_PORT:-18932}
 
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] ||
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$dist/bin/storage-initializer" ] || (cd "$top" && ./mvnw -q -B -pl initializer-runtime -am package -DskipTests)
+. "$here/lib.sh"
+ensure_dist "$top"
 
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www"
 model="$work/www/model.bin"
 [ -f "$model" ] && [ "$(stat -c %s "$model")" -eq $((SIZE_MIB * 1048576)) ] ||
   head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$model"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 256; }
-http {
-  access_log off; sendfile on; default_type application/octet-stream;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$port; root $work/www; }
-}
-CONF
-"$NGINX" -c "$work/nginx/nginx.conf"
-trap '"$NGINX" -c "$work/nginx/nginx.conf" -s stop 2>/dev/null || true' EXIT
+start_nginx "$work" "$work/www" "$port"
 cat "$model" > /dev/null
 
 miss=0; hit=0

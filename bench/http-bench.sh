@@ -14,45 +14,19 @@ work="$here/work/http"
 dist="$top/initializer-runtime/target/storage-initializer"
 port=${BENCH_PORT:-18931}
 
-need() { command -v "$1" >/dev/null 2>&1; }
-if ! need nginx && [ ! -x /usr/sbin/nginx ] || ! need aria2c || [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx aria2 time curl >/dev/null
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$dist/bin/storage-initializer" ] || (cd "$top" && ./mvnw -q -B -pl initializer-runtime -am package -DskipTests)
+. "$here/lib.sh"
+command -v aria2c >/dev/null && [ -x /usr/bin/time ] ||
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2 time curl >/dev/null; }
+ensure_dist "$top"
 
-mkdir -p "$work/www" "$work/nginx" "$work/out"
+mkdir -p "$work/www" "$work/out"
 model="$work/www/model.bin"
 if [ ! -f "$model" ] || [ "$(stat -c %s "$model")" -ne $((SIZE_MIB * 1048576)) ]; then
   echo "making a ${SIZE_MIB} MiB file of random bytes"
   head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$model"
 fi
 want=$(sha256sum "$model" | cut -d' ' -f1)
-
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 256; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 10000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx;
-  proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx;
-  scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$port;
-    root $work/www;
-  }
-}
-CONF
-"$NGINX" -c "$work/nginx/nginx.conf"
-trap '"$NGINX" -c "$work/nginx/nginx.conf" -s stop 2>/dev/null || true' EXIT
+start_nginx "$work" "$work/www" "$port"
 url="http://127.0.0.1:$port/model.bin"
 cat "$model" > /dev/null # the server reads from page cache for every tool alike
 

@@ -18,7 +18,8 @@ dist="$top/initializer-runtime/target/storage-initializer"
 
 command -v rclone >/dev/null && command -v aws >/dev/null && [ -x /usr/bin/time ] ||
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone awscli time >/dev/null; }
-[ -x "$dist/bin/storage-initializer" ] || (cd "$top" && ./mvnw -q -B -pl initializer-runtime -am package -DskipTests)
+. "$here/lib.sh"
+ensure_dist "$top"
 [ -f "$top/storage-s3/target/test-classes/io/storageinit/s3/TestS3ServerMain.class" ] ||
   (cd "$top" && ./mvnw -q -B -pl storage-s3 -am test-compile)
 (cd "$top" && ./mvnw -q -B -pl storage-s3 dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null)

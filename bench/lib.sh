@@ -1,0 +1,40 @@
+# Shared by the bench scripts: nginx on loopback over a folder, stopped when the script exits.
+# start_nginx WORK_DIR ROOT PORT
+start_nginx() {
+  local work=$1 root=$2 port=$3
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000;
+  default_type application/octet-stream;
+  client_body_temp_path $work/nginx;
+  proxy_temp_path $work/nginx;
+  fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx;
+  scgi_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$port;
+    root $root;
+  }
+}
+CONF
+  "$NGINX" -c "$work/nginx/nginx.conf"
+  NGINX_CONF="$work/nginx/nginx.conf"
+  trap '"$NGINX" -c "$NGINX_CONF" -s stop 2>/dev/null || true' EXIT
+}
+
+# ensure_dist TOP: builds the distribution when it is missing.
+ensure_dist() {
+  [ -x "$1/initializer-runtime/target/storage-initializer/bin/storage-initializer" ] ||
+    (cd "$1" && ./mvnw -q -B -pl initializer-runtime -am package -DskipTests)
+}
