@@ -5,6 +5,7 @@ import io.storageinit.tck.BackendFixture;
 import io.storageinit.tck.StorageProviderContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Nested;
 
 /** Runs the TCK against the HTTP provider and a real HTTP server, with ranges on and off. */
@@ -13,24 +14,7 @@ class HttpProviderContractTest {
   static BackendFixture fixture(boolean ranges) throws Exception {
     Path root = Files.createTempDirectory("http-tck");
     TestHttpServer server = TestHttpServer.start(root).ranges(ranges);
-    return new BackendFixture() {
-      @Override
-      public void put(String path, byte[] data) throws Exception {
-        Path file = root.resolve(path);
-        Files.createDirectories(file.getParent());
-        Files.write(file, data);
-      }
-
-      @Override
-      public String uri(String path) {
-        return server.url(path);
-      }
-
-      @Override
-      public void close() {
-        server.close();
-      }
-    };
+    return BackendFixture.ofFolder(root, server::url, Map.of(), server);
   }
 
   @Nested

@@ -21,7 +21,7 @@ class PvcProviderContractTest {
     @Override
     protected BackendFixture newFixture() throws Exception {
       Path root = Files.createTempDirectory("pvc-tck");
-      return new LocalFolderFixture(root, p -> root.resolve(p).toString(), Map.of());
+      return BackendFixture.ofFolder(root, p -> root.resolve(p).toString(), Map.of(), null);
     }
   }
 
@@ -35,7 +35,7 @@ class PvcProviderContractTest {
     @Override
     protected BackendFixture newFixture() throws Exception {
       Path root = Files.createTempDirectory("file-tck");
-      return new LocalFolderFixture(root, p -> "file://" + root.resolve(p), Map.of());
+      return BackendFixture.ofFolder(root, p -> "file://" + root.resolve(p), Map.of(), null);
     }
   }
 
@@ -49,10 +49,11 @@ class PvcProviderContractTest {
     @Override
     protected BackendFixture newFixture() throws Exception {
       Path mount = Files.createTempDirectory("pvc-mount");
-      return new LocalFolderFixture(
+      return BackendFixture.ofFolder(
           mount.resolve("models"),
           p -> "pvc://my-claim/models/" + p,
-          Map.of("STORAGE_PVC_ROOT", mount.toString()));
+          Map.of("STORAGE_PVC_ROOT", mount.toString()),
+          null);
     }
   }
 }

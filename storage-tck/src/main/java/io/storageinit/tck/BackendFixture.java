@@ -1,6 +1,12 @@
 package io.storageinit.tck;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Seeds a real backend for the {@link StorageProviderContract}. One fixture serves one test: {@link
@@ -33,4 +39,53 @@ public interface BackendFixture extends AutoCloseable {
   /** Removes what the fixture created. */
   @Override
   default void close() throws Exception {}
+
+  /**
+   * A fixture for backends that serve a local folder (a mounted volume, a file server over a
+   * folder): objects are files below {@code root}, URIs come from {@code uriOf}, and closing runs
+   * {@code onClose} and deletes the folder.
+   *
+   * @param root the folder the backend serves; created as needed
+   * @param uriOf the URI of a path below the root
+   * @param environment what a client needs to reach the backend
+   * @param onClose what to stop with the fixture (a server), or null
+   */
+  static BackendFixture ofFolder(
+      Path root,
+      Function<String, String> uriOf,
+      Map<String, String> environment,
+      AutoCloseable onClose) {
+    return new BackendFixture() {
+      @Override
+      public void put(String path, byte[] data) throws IOException {
+        Path file = root.resolve(path);
+        Files.createDirectories(file.getParent());
+        Files.write(file, data);
+      }
+
+      @Override
+      public String uri(String path) {
+        return uriOf.apply(path);
+      }
+
+      @Override
+      public Map<String, String> environment() {
+        return environment;
+      }
+
+      @Override
+      public void close() throws Exception {
+        if (onClose != null) {
+          onClose.close();
+        }
+        if (Files.exists(root)) {
+          try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+      }
+    };
+  }
 }
