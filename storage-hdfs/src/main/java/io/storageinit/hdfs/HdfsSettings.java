@@ -1,0 +1,109 @@
+package io.storageinit.hdfs;
+
+import io.storageinit.api.ProviderContext;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * KServe's HDFS configuration: one file per key in the secret directory {@code
+ * /var/secrets/kserve-hdfscreds} (or {@code HDFS_SECRET_DIR}), or the keys of a {@code
+ * STORAGE_CONFIG} of type hdfs/webhdfs, written into a fresh private directory with the binary ones
+ * (keytab, TLS material) base64-decoded. Standard Hadoop configuration ({@code HADOOP_CONF_DIR})
+ * serves clusters with HA NameNodes.
+ */
+record HdfsSettings(
+    Optional<String> namenode,
+    Optional<String> userProxy,
+    Optional<String> rootPath,
+    Optional<String> principal,
+    Optional<Path> keytab,
+    Optional<Path> hadoopConfDir,
+    Path secretDir) {
+
+  static final String DEFAULT_SECRET_DIR = "/var/secrets/kserve-hdfscreds";
+  static final Set<String> BASE64_KEYS = Set.of("KERBEROS_KEYTAB", "TLS_CERT", "TLS_KEY", "TLS_CA");
+
+  static HdfsSettings from(ProviderContext context) {
+    Map<String, String> config = context.storageConfig();
+    String type = config.getOrDefault("type", "").toLowerCase(Locale.ROOT);
+    Path dir =
+        type.equals("hdfs") || type.equals("webhdfs")
+            ? materialise(config, context)
+            : Path.of(context.env("HDFS_SECRET_DIR").orElse(DEFAULT_SECRET_DIR));
+    Optional<String> keytabText = read(dir, "KERBEROS_KEYTAB");
+    Optional<String> principal = read(dir, "KERBEROS_PRINCIPAL");
+    if (principal.isPresent() != keytabText.isPresent()) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "Kerberos needs both KERBEROS_PRINCIPAL and KERBEROS_KEYTAB in "
+              + dir
+              + "; one is missing");
+    }
+    return new HdfsSettings(
+        read(dir, "HDFS_NAMENODE"),
+        read(dir, "USER_PROXY"),
+        read(dir, "HDFS_ROOTPATH"),
+        principal,
+        keytabText.map(k -> dir.resolve("KERBEROS_KEYTAB")),
+        context.env("HADOOP_CONF_DIR").map(Path::of),
+        dir);
+  }
+
+  /** One secret file's text, trimmed; empty when the file is missing or blank. */
+  private static Optional<String> read(Path dir, String key) {
+    Path file = dir.resolve(key);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      String v =
+          key.equals("KERBEROS_KEYTAB")
+              ? "present"
+              : Files.readString(file, StandardCharsets.UTF_8).trim();
+      return v.isEmpty() ? Optional.empty() : Optional.of(v);
+    } catch (IOException e) {
+      throw new StorageException(Kind.INVALID_CONFIG, "Cannot read " + file + ": " + e, e);
+    }
+  }
+
+  /** Writes STORAGE_CONFIG's keys as files, as KServe's initializer does, into a private folder. */
+  private static Path materialise(Map<String, String> config, ProviderContext context) {
+    Path dir = context.privateDirectory().resolve("hdfs-secrets");
+    try {
+      Files.createDirectories(dir);
+      Map<String, String> keys = new LinkedHashMap<>(config);
+      keys.remove("type");
+      for (Map.Entry<String, String> e : keys.entrySet()) {
+        Path file = dir.resolve(e.getKey());
+        if (!file.normalize().startsWith(dir)) {
+          throw new StorageException(
+              Kind.INVALID_CONFIG, "STORAGE_CONFIG key '" + e.getKey() + "' is not a file name");
+        }
+        if (BASE64_KEYS.contains(e.getKey())) {
+          try {
+            Files.write(file, Base64.getDecoder().decode(e.getValue().trim()));
+          } catch (IllegalArgumentException bad) {
+            throw new StorageException(
+                Kind.INVALID_CONFIG, "STORAGE_CONFIG key " + e.getKey() + " is not base64");
+          }
+        } else {
+          Files.writeString(file, e.getValue(), StandardCharsets.UTF_8);
+        }
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new StorageException(
+          Kind.INTERNAL, "Cannot write the HDFS secrets to " + dir + ": " + e, e);
+    }
+  }
+}

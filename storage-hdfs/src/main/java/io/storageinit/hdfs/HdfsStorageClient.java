@@ -1,0 +1,256 @@
+package io.storageinit.hdfs;
+
+import io.storageinit.api.Capability;
+import io.storageinit.api.Listing;
+import io.storageinit.api.RemoteObject;
+import io.storageinit.api.StorageClient;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.security.PrivilegedExceptionAction;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.security.AccessControlException;
+import org.apache.hadoop.security.UserGroupInformation;
+
+/**
+ * Lists and reads HDFS through the Hadoop client: WebHDFS when KServe's {@code HDFS_NAMENODE} is
+ * given, the client's own configuration otherwise. Every call runs as the configured user (simple
+ * auth, Kerberos, or a proxy user). Reads are positional: the runtime fetches large files in
+ * parallel ranges. Thread-safe (Hadoop's FileSystem is).
+ */
+final class HdfsStorageClient implements StorageClient {
+  private final HdfsSettings settings;
+  private final Configuration conf;
+  private final UserGroupInformation ugi;
+  private final FileSystem fs;
+  private final String where;
+
+  HdfsStorageClient(HdfsSettings settings) {
+    this.settings = settings;
+    this.conf = new Configuration();
+    settings
+        .hadoopConfDir()
+        .ifPresent(
+            dir -> {
+              for (String f : List.of("core-site.xml", "hdfs-site.xml")) {
+                java.nio.file.Path file = dir.resolve(f);
+                if (java.nio.file.Files.isRegularFile(file)) {
+                  conf.addResource(new Path(file.toUri()));
+                }
+              }
+            });
+    URI fsUri = filesystemUri(settings, conf);
+    this.where = fsUri.toString();
+    this.ugi = login(settings, conf);
+    this.fs = as(() -> FileSystem.newInstance(fsUri, conf), "connect to " + where);
+  }
+
+  /** webhdfs://host:port for KServe's HDFS_NAMENODE (https: swebhdfs), else fs.defaultFS. */
+  private static URI filesystemUri(HdfsSettings s, Configuration conf) {
+    if (s.namenode().isPresent()) {
+      URI nn =
+          URI.create(
+              s.namenode().get().contains("://")
+                  ? s.namenode().get()
+                  : "http://" + s.namenode().get());
+      String scheme = "https".equals(nn.getScheme()) ? "swebhdfs" : "webhdfs";
+      return URI.create(
+          scheme + "://" + nn.getHost() + (nn.getPort() > 0 ? ":" + nn.getPort() : ""));
+    }
+    if (s.hadoopConfDir().isPresent()) {
+      return FileSystem.getDefaultUri(conf);
+    }
+    throw new StorageException(
+        Kind.INVALID_CONFIG,
+        "No HDFS NameNode configured: put HDFS_NAMENODE (e.g. http://namenode:9870) in "
+            + s.secretDir()
+            + " (the kserve-hdfscreds secret), or set HADOOP_CONF_DIR to a folder with core-site.xml");
+  }
+
+  private static UserGroupInformation login(HdfsSettings s, Configuration conf) {
+    try {
+      if (s.principal().isPresent()) {
+        conf.set("hadoop.security.authentication", "kerberos");
+        UserGroupInformation.setConfiguration(conf);
+        UserGroupInformation krb =
+            UserGroupInformation.loginUserFromKeytabAndReturnUGI(
+                s.principal().get(), s.keytab().get().toString());
+        return s.userProxy().isPresent()
+            ? UserGroupInformation.createProxyUser(s.userProxy().get(), krb)
+            : krb;
+      }
+      UserGroupInformation.setConfiguration(conf);
+      return UserGroupInformation.createRemoteUser(
+          s.userProxy().orElse(System.getProperty("user.name", "hdfs")));
+    } catch (IOException e) {
+      throw new StorageException(
+          Kind.UNAUTHENTICATED,
+          "Kerberos login failed for "
+              + s.principal().orElse("?")
+              + " with the keytab "
+              + s.keytab().map(Object::toString).orElse("?")
+              + ": "
+              + e.getMessage()
+              + "; check the principal, the keytab and krb5.conf",
+          e);
+    }
+  }
+
+  /** The HDFS path of a URI: KServe's rule with HDFS_NAMENODE, the Hadoop URI otherwise. */
+  Path pathOf(String uri) {
+    if (settings.namenode().isEmpty()) {
+      return new Path(
+          URI.create(
+              uri.startsWith("webhdfs://") || uri.startsWith("hdfs://") ? uri : "hdfs://" + uri));
+    }
+    String rest = uri.substring(uri.indexOf("://") + 3);
+    if (settings.rootPath().isPresent()) {
+      String root = settings.rootPath().get();
+      return new Path((root.endsWith("/") ? root : root + "/") + rest);
+    }
+    return new Path("/" + rest);
+  }
+
+  @Override
+  public Listing list(String uri) {
+    Path root = pathOf(uri);
+    return as(
+        () -> {
+          FileStatus status = fs.getFileStatus(root);
+          if (status.isFile()) {
+            return Listing.ofObject(object(status, status.getPath().getName()));
+          }
+          String prefix = fs.makeQualified(root).toUri().getPath();
+          prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+          List<RemoteObject> objects = new ArrayList<>();
+          RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+          while (files.hasNext()) {
+            LocatedFileStatus f = files.next();
+            String path = f.getPath().toUri().getPath();
+            objects.add(object(f, path.substring(prefix.length())));
+          }
+          return Listing.ofTree(objects);
+        },
+        "list " + uri);
+  }
+
+  private RemoteObject object(FileStatus status, String relative) {
+    return RemoteObject.builder(status.getPath().toString(), relative)
+        .size(status.getLen())
+        .lastModified(Instant.ofEpochMilli(status.getModificationTime()))
+        .version(status.getLen() + "-" + status.getModificationTime())
+        .build();
+  }
+
+  @Override
+  public InputStream read(RemoteObject object, long offset, long length) {
+    Path path = new Path(URI.create(object.key()));
+    return as(
+        () -> {
+          FSDataInputStream in = fs.open(path);
+          if (offset > 0) {
+            in.seek(offset);
+          }
+          return length < 0 ? in : new Bounded(in, length);
+        },
+        "read " + object.key());
+  }
+
+  /** Runs a call as the configured user, mapping Hadoop's failures to the SPI's kinds. */
+  private <T> T as(PrivilegedExceptionAction<T> action, String what) {
+    try {
+      return ugi.doAs(action);
+    } catch (FileNotFoundException e) {
+      throw StorageException.notFound(
+          "HDFS: cannot " + what + ": no such file or directory (NameNode " + where + ")");
+    } catch (AccessControlException e) {
+      throw new StorageException(
+          Kind.PERMISSION_DENIED,
+          "HDFS: permission denied to " + what + " as " + ugi.getUserName() + ": " + firstLine(e),
+          e);
+    } catch (ConnectException e) {
+      throw StorageException.transientFailure(
+          "HDFS: the NameNode at " + where + " is unreachable (" + what + "): " + e.getMessage(),
+          e);
+    } catch (IOException e) {
+      throw StorageException.transientFailure(
+          "HDFS: cannot " + what + " (NameNode " + where + "): " + firstLine(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException(Kind.INTERNAL, "interrupted", e);
+    } catch (UncheckedIOException e) {
+      throw StorageException.transientFailure("HDFS: cannot " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String firstLine(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return EnumSet.of(Capability.RANGED_READS, Capability.TREES);
+  }
+
+  @Override
+  public void close() {
+    try {
+      fs.close();
+    } catch (IOException ignored) {
+      // Closing: nothing left to do with it.
+    }
+  }
+
+  /** Ends a stream after a number of bytes. */
+  private static final class Bounded extends FilterInputStream {
+    private long left;
+
+    Bounded(InputStream in, long limit) {
+      super(in);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = super.read(buf, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+  }
+}
