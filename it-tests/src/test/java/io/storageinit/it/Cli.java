@@ -58,6 +58,7 @@ final class Cli {
                     || k.startsWith("S3_")
                     || k.startsWith("CA_BUNDLE_")
                     || k.startsWith("HDFS_")
+                    || k.startsWith("HADOOP_")
                     || k.equals("awsAnonymousCredential")
                     || k.endsWith("-headers"));
     pb.environment().put("STORAGE_PROGRESS_INTERVAL_SECONDS", "1");

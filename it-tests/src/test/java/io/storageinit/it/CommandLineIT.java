@@ -39,9 +39,10 @@ class CommandLineIT {
 
   @Test
   void aKnownSchemeWithoutItsPluginNamesThePluginToAdd() throws Exception {
-    Cli.Result r = Cli.run(Map.of(), "hdfs://namenode/model", tmp.resolve("out").toString());
+    Distribution pvcOnly = Distribution.copy(tmp.resolve("dist"), "pvc");
+    Cli.Result r = pvcOnly.run(Map.of(), "s3://bucket/model", tmp.resolve("out").toString());
     assertThat(r.exitCode()).isNotZero();
-    assertThat(r.output()).contains("Add the 'hdfs' plugin");
+    assertThat(r.output()).contains("Add the 's3' plugin");
   }
 
   @Test
