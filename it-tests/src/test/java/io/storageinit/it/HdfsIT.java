@@ -167,6 +167,23 @@ class HdfsIT {
   }
 
   @Test
+  void aFailedKerberosLoginIsAnAccessErrorThatNeverShowsTheKeytab() throws Exception {
+    String keytab = Base64.getEncoder().encodeToString("not-a-real-keytab-0123456789".getBytes());
+    String config =
+        "{\"type\":\"hdfs\",\"HDFS_NAMENODE\":\""
+            + hdfs.webhdfsAddress()
+            + "\",\"KERBEROS_PRINCIPAL\":\"svc/model@EXAMPLE.COM\",\"KERBEROS_KEYTAB\":\""
+            + keytab
+            + "\"}";
+    Cli.Result r =
+        Cli.run(Map.of("STORAGE_CONFIG", config), "hdfs://" + root + "/m", dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(3);
+    assertThat(r.output())
+        .contains("Kerberos login failed for svc/model@EXAMPLE.COM")
+        .doesNotContain(keytab);
+  }
+
+  @Test
   void withoutANameNodeTheErrorSaysWhatToSet() throws Exception {
     Cli.Result r =
         Cli.run(Map.of("HDFS_SECRET_DIR", tmp.toString()), "hdfs://x/model", dest.toString());

@@ -99,7 +99,8 @@ final class HdfsStorageClient implements StorageClient {
       UserGroupInformation.setConfiguration(conf);
       return UserGroupInformation.createRemoteUser(
           s.userProxy().orElse(System.getProperty("user.name", "hdfs")));
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // Hadoop reports a missing realm (no krb5.conf) as an IllegalArgumentException.
       throw new StorageException(
           Kind.UNAUTHENTICATED,
           "Kerberos login failed for "
@@ -108,7 +109,7 @@ final class HdfsStorageClient implements StorageClient {
               + s.keytab().map(Object::toString).orElse("?")
               + ": "
               + e.getMessage()
-              + "; check the principal, the keytab and krb5.conf",
+              + "; check the principal, the keytab and krb5.conf (KRB5_CONFIG or /etc/krb5.conf)",
           e);
     }
   }
