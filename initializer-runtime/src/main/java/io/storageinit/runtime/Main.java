@@ -24,7 +24,10 @@ public final class Main {
     System.setOut(secrets.maskingStream(new FileOutputStream(FileDescriptor.out)));
     String level =
         System.getenv().getOrDefault("STORAGE_LOG_LEVEL", "info").toLowerCase(Locale.ROOT);
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+    // Our own log lines follow STORAGE_LOG_LEVEL; libraries stay at info (warn for the chatty
+    // ones),
+    // so debug shows what the initializer does, not every certificate an SDK loads.
+    System.setProperty("org.slf4j.simpleLogger.log.io.storageinit", level);
     int code = run(args, System.getenv(), secrets, System.out);
     System.out.flush();
     System.err.flush();
