@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -143,7 +142,7 @@ final class ModelCache {
   }
 
   /** Links (or copies) the entry's files into DEST and marks the entry used now. */
-  void materialize(String key, List<TransferEngine.Planned> planned, Path cacheRoot) {
+  void materialize(String key, List<TransferEngine.Planned> planned) {
     Path entry = entry(key);
     try {
       for (TransferEngine.Planned p : planned) {
@@ -155,8 +154,6 @@ final class ModelCache {
         }
         try {
           Files.createLink(target, source);
-        } catch (FileAlreadyExistsException e) {
-          throw e;
         } catch (IOException | UnsupportedOperationException e) {
           // Another file system: a copy, through a partial file like every other write.
           Path partial = TransferEngine.partialOf(target);
@@ -168,7 +165,7 @@ final class ModelCache {
       Files.setLastModifiedTime(entry, FileTime.from(Instant.now()));
     } catch (IOException e) {
       throw new StorageException(
-          Kind.INTERNAL, "Cannot place cached files in " + cacheRoot + ": " + e, e);
+          Kind.INTERNAL, "Cannot place the cached files of " + entry + " in DEST: " + e, e);
     }
   }
 

@@ -198,7 +198,7 @@ public final class StorageInitializer implements AutoCloseable {
         hold.commit();
         LOG.info("cached {} as {}", Uris.redact(uri), key);
       }
-      cache.materialize(key, planned, planned.get(0).target());
+      cache.materialize(key, planned);
     } catch (IOException e) {
       throw new StorageException(Kind.INTERNAL, "The cache failed: " + e, e);
     }
