@@ -60,6 +60,9 @@ final class Cli {
                     || k.startsWith("HDFS_")
                     || k.startsWith("HADOOP_")
                     || k.equals("awsAnonymousCredential")
+                    || k.equalsIgnoreCase("HTTP_PROXY")
+                    || k.equalsIgnoreCase("HTTPS_PROXY")
+                    || k.equalsIgnoreCase("NO_PROXY")
                     || k.endsWith("-headers"));
     pb.environment().put("STORAGE_PROGRESS_INTERVAL_SECONDS", "1");
     pb.environment().putAll(env);

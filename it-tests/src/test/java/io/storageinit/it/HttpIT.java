@@ -137,6 +137,29 @@ class HttpIT {
   }
 
   @Test
+  void theEnvironmentsProxyIsUsedExceptForNoProxyHosts() throws Exception {
+    byte[] data = publish("model.bin", 200_000);
+    try (TestHttpServer proxy = TestHttpServer.start(www)) {
+      String via = "http://127.0.0.1:" + proxy.port();
+      Cli.Result r = fetch(Map.of("HTTP_PROXY", via), "model.bin");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+      assertThat(proxy.requests()).isNotEmpty();
+      assertThat(server.requests()).isEmpty();
+
+      int before = proxy.requests().size();
+      Cli.Result direct =
+          Cli.run(
+              Map.of("http_proxy", via, "NO_PROXY", "localhost,127.0.0.1"),
+              server.url("model.bin"),
+              tmp.resolve("direct").toString());
+      assertThat(direct.exitCode()).as(direct.output()).isZero();
+      assertThat(proxy.requests()).hasSize(before);
+      assertThat(server.requests()).isNotEmpty();
+    }
+  }
+
+  @Test
   void connectionsResetMidBodyAreResumed() throws Exception {
     byte[] data = publish("model.bin", 6 * 1024 * 1024);
     server.resetConnections(4, 300_000);

@@ -21,7 +21,8 @@ record HttpSettings(
     Optional<Path> caBundle,
     boolean insecure,
     Duration connectTimeout,
-    Duration readTimeout) {
+    Duration readTimeout,
+    Proxies proxies) {
 
   static final String HEADERS_SUFFIX = "-headers";
   static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
@@ -90,7 +91,8 @@ record HttpSettings(
           Kind.INVALID_CONFIG,
           "Invalid HTTP configuration:\n  - " + String.join("\n  - ", problems));
     }
-    return new HttpSettings(Map.copyOf(headers), ca, insecure, connect, read);
+    return new HttpSettings(
+        Map.copyOf(headers), ca, insecure, connect, read, Proxies.from(context));
   }
 
   private static Duration seconds(ProviderContext c, String name, int dflt, List<String> problems) {

@@ -223,7 +223,17 @@ final class HttpStorageClient implements StorageClient {
       HttpURLConnection c;
       int status;
       try {
-        c = (HttpURLConnection) current.toURL().openConnection();
+        Optional<URI> proxy = settings.proxies().forUrl(current);
+        c =
+            (HttpURLConnection)
+                (proxy.isPresent()
+                    ? current.toURL().openConnection(Proxies.asProxy(proxy.get()))
+                    : current.toURL().openConnection());
+        if (proxy.isPresent()) {
+          HttpURLConnection viaProxy = c;
+          Proxies.authorization(proxy.get())
+              .ifPresent(a -> viaProxy.setRequestProperty("Proxy-Authorization", a));
+        }
         c.setInstanceFollowRedirects(false);
         c.setConnectTimeout((int) settings.connectTimeout().toMillis());
         c.setReadTimeout((int) settings.readTimeout().toMillis());
