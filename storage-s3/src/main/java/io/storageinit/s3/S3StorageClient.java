@@ -67,6 +67,12 @@ final class S3StorageClient implements StorageClient {
     ApacheHttpClient.Builder http =
         ApacheHttpClient.builder()
             .maxConnections(MAX_CONNECTIONS)
+            // HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as for the HTTP provider.
+            .proxyConfiguration(
+                software.amazon.awssdk.http.apache.ProxyConfiguration.builder()
+                    .useEnvironmentVariableValues(true)
+                    .useSystemPropertyValues(true)
+                    .build())
             .connectionTimeout(settings.connectTimeout())
             .socketTimeout(settings.readTimeout())
             .socketFactory(
