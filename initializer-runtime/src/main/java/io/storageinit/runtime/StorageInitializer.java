@@ -288,13 +288,13 @@ public final class StorageInitializer implements AutoCloseable {
                               + p.object().path()
                               + " without one"));
       if (topLevel) {
-        int depth = p.object().path().split("/").length;
-        String first = p.object().path().split("/")[0];
+        // The top-level entry holding this file: as many parents up as the path is deep.
+        String[] segments = p.object().path().split("/");
         Path top = source;
-        for (int i = 1; i < depth; i++) {
+        for (int i = 1; i < segments.length; i++) {
           top = top.getParent();
         }
-        links.putIfAbsent(dest.resolve(first), top);
+        links.putIfAbsent(dest.resolve(segments[0]), top);
       } else {
         links.put(p.target(), source);
       }

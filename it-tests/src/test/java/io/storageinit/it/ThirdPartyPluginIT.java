@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -74,9 +73,5 @@ class ThirdPartyPluginIT {
         Files.delete(p);
       }
     }
-  }
-
-  static List<String> lines(String s) {
-    return s.lines().toList();
   }
 }

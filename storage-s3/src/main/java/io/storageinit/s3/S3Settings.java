@@ -85,9 +85,9 @@ record S3Settings(
                         + p
                         + " does not exist or cannot be read; check the ConfigMap or secret is mounted"));
 
-    Duration connect = seconds(context, "S3_CONNECT_TIMEOUT", 15, problems);
-    Duration read = seconds(context, "S3_READ_TIMEOUT", 30, problems);
-    int attempts = (int) seconds(context, "S3_MAX_ATTEMPTS", 3, problems).getSeconds();
+    Duration connect = Duration.ofSeconds(positive(context, "S3_CONNECT_TIMEOUT", 15, problems));
+    Duration read = Duration.ofSeconds(positive(context, "S3_READ_TIMEOUT", 30, problems));
+    int attempts = (int) positive(context, "S3_MAX_ATTEMPTS", 3, problems);
     if (!problems.isEmpty()) {
       throw new StorageException(
           Kind.INVALID_CONFIG, "Invalid S3 configuration:\n  - " + String.join("\n  - ", problems));
@@ -135,20 +135,20 @@ record S3Settings(
     return s.equals("false") || s.equals("0") || s.equals("no");
   }
 
-  private static Duration seconds(ProviderContext c, String name, int dflt, List<String> problems) {
+  private static long positive(ProviderContext c, String name, int dflt, List<String> problems) {
     Optional<String> v = c.env(name);
     if (v.isEmpty()) {
-      return Duration.ofSeconds(dflt);
+      return dflt;
     }
     try {
       long n = Long.parseLong(v.get());
       if (n <= 0) {
         throw new NumberFormatException();
       }
-      return Duration.ofSeconds(n);
+      return n;
     } catch (NumberFormatException e) {
       problems.add(name + "=" + v.get() + " is not a positive whole number");
-      return Duration.ofSeconds(dflt);
+      return dflt;
     }
   }
 }

@@ -157,14 +157,6 @@ public final class TestS3Server implements AutoCloseable {
     return this;
   }
 
-  /** Writes a big object from a stream, in parts when large (so its ETag is not an MD5). */
-  public TestS3Server put(String bucket, String key, java.io.InputStream data, long size)
-      throws Exception {
-    minio.putObject(
-        PutObjectArgs.builder().bucket(bucket).object(key).stream(data, size, 64L << 20).build());
-    return this;
-  }
-
   @Override
   public void close() throws Exception {
     proxy.stop();
