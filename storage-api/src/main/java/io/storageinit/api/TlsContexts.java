@@ -11,6 +11,8 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.Optional;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -20,17 +22,29 @@ import javax.net.ssl.X509TrustManager;
 final class TlsContexts {
   private TlsContexts() {}
 
-  static SSLContext create(Optional<Path> caBundle, boolean verify) {
+  static SSLContext create(
+      Optional<Path> caBundle, boolean verify, Optional<Path> certificate, Optional<Path> key) {
+    if (certificate.isPresent() != key.isPresent()) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "A client certificate needs both the certificate and its private key; only the "
+              + (certificate.isPresent()
+                  ? "certificate (" + certificate.get()
+                  : "key (" + key.get())
+              + ") is given");
+    }
     try {
-      SSLContext ssl = SSLContext.getInstance("TLS");
-      if (!verify) {
-        ssl.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
-        return ssl;
-      }
-      if (caBundle.isEmpty()) {
+      if (verify && caBundle.isEmpty() && certificate.isEmpty()) {
         return SSLContext.getDefault();
       }
-      ssl.init(null, trustManagers(caBundle.get()), new SecureRandom());
+      TrustManager[] trust =
+          !verify
+              ? new TrustManager[] {new TrustAll()}
+              : caBundle.isPresent() ? trustManagers(caBundle.get()) : null;
+      KeyManager[] keys =
+          certificate.isPresent() ? keyManagers(certificate.get(), key.get()) : null;
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(keys, trust, new SecureRandom());
       return ssl;
     } catch (StorageException e) {
       throw e;
@@ -69,6 +83,26 @@ final class TlsContexts {
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(store);
     return tmf.getTrustManagers();
+  }
+
+  /** A key manager presenting the PEM certificate chain with its PEM private key. */
+  private static KeyManager[] keyManagers(Path certificate, Path key) throws Exception {
+    Collection<? extends Certificate> chain;
+    try (InputStream in = Files.newInputStream(certificate)) {
+      chain = CertificateFactory.getInstance("X.509").generateCertificates(in);
+    }
+    if (chain.isEmpty()) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "The client certificate file " + certificate + " holds no PEM certificate");
+    }
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    char[] password = new char[0];
+    store.setKeyEntry("client", PemKeys.read(key), password, chain.toArray(new Certificate[0]));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, password);
+    return kmf.getKeyManagers();
   }
 
   /** Accepts any certificate: only when the user switched verification off. */
