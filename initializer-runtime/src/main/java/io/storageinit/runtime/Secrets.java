@@ -23,6 +23,9 @@ final class Secrets {
       Pattern.compile(
           "(?i).*(secret|token|password|passwd|credential|keytab|private_key|tls_key|-headers$).*");
 
+  /** Where a secret lives (HDFS_SECRET_DIR, AWS_WEB_IDENTITY_TOKEN_FILE) is not itself secret. */
+  private static final Pattern LOCATION_NAME = Pattern.compile("(?i).*_(dir|file|path)$");
+
   /** Shorter values are not masked: replacing every "1" in the log would hide more than protect. */
   private static final int MIN_LENGTH = 3;
 
@@ -32,7 +35,7 @@ final class Secrets {
   void addFromEnvironment(Map<String, String> env) {
     env.forEach(
         (name, value) -> {
-          if (SECRET_NAME.matcher(name).matches()) {
+          if (SECRET_NAME.matcher(name).matches() && !LOCATION_NAME.matcher(name).matches()) {
             add(value);
           }
         });

@@ -17,8 +17,12 @@ class SecretsTest {
         Map.of(
             "AWS_SECRET_ACCESS_KEY", "abcdef123456",
             "AWS_ACCESS_KEY_ID", "AKIAEXAMPLE",
-            "example.com-headers", "{\"Authorization\": \"Bearer xyz789\"}"));
+            "example.com-headers", "{\"Authorization\": \"Bearer xyz789\"}",
+            "HDFS_SECRET_DIR", "/var/secrets/hdfs",
+            "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"));
     assertThat(s.mask("key abcdef123456 id AKIAEXAMPLE")).isEqualTo("key **** id AKIAEXAMPLE");
+    assertThat(s.mask("read /var/secrets/hdfs/TLS_CA and /var/run/token"))
+        .isEqualTo("read /var/secrets/hdfs/TLS_CA and /var/run/token");
     assertThat(s.mask("{\"Authorization\": \"Bearer xyz789\"}")).isEqualTo("****");
   }
 

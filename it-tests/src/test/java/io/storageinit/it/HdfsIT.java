@@ -2,15 +2,24 @@ package io.storageinit.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpServer;
 import io.storageinit.hdfs.TestHdfsCluster;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -205,5 +214,102 @@ class HdfsIT {
             dest.toString());
     assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(dest.resolve("model.bin")).hasContent("over rpc");
+  }
+
+  @Test
+  void headersFromTheSecretGoOnEveryWebHdfsRequestAndNeverIntoTheLog() throws Exception {
+    hdfs.put(root + "/h/model.bin", "with headers".getBytes());
+    hdfs.put(root + "/h/sub/extra.bin", "more".getBytes());
+    try (RecordingProxy proxy = new RecordingProxy(hdfs.webhdfsAddress())) {
+      Path dir =
+          hdfs.secretDir(
+              "headers-" + root,
+              Map.of(
+                  "HDFS_NAMENODE",
+                  proxy.address(),
+                  "HEADERS",
+                  "{\"X-Gateway-Token\": \"t0ken-4711\", \"X-Tenant\": \"models\"}"));
+      Cli.Result r =
+          Cli.run(
+              Map.of("HDFS_SECRET_DIR", dir.toString()), "hdfs://" + root + "/h", dest.toString());
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(dest.resolve("model.bin")).hasContent("with headers");
+      assertThat(dest.resolve("sub/extra.bin")).hasContent("more");
+      assertThat(proxy.requests()).hasSizeGreaterThanOrEqualTo(3);
+      assertThat(proxy.requests())
+          .allSatisfy(
+              h -> {
+                assertThat(h.getFirst("X-Gateway-Token")).isEqualTo("t0ken-4711");
+                assertThat(h.getFirst("X-Tenant")).isEqualTo("models");
+              });
+      assertThat(r.output()).doesNotContain("t0ken-4711");
+    }
+  }
+
+  @Test
+  void headersThatAreNotAJsonObjectAreAConfigurationErrorThatDoesNotEchoThem() throws Exception {
+    Path dir =
+        hdfs.secretDir(
+            "bad-headers-" + root,
+            Map.of("HDFS_NAMENODE", hdfs.webhdfsAddress(), "HEADERS", "Bearer s3cr3t-value"));
+    Cli.Result r =
+        Cli.run(
+            Map.of("HDFS_SECRET_DIR", dir.toString()), "hdfs://" + root + "/x", dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+    assertThat(r.output()).contains("HEADERS").contains("JSON object").doesNotContain("s3cr3t");
+  }
+
+  /**
+   * A reverse proxy in front of the real NameNode that records each request's headers and passes
+   * requests and answers (redirects to the DataNode included) through unchanged.
+   */
+  static final class RecordingProxy implements AutoCloseable {
+    private final HttpServer server;
+    private final List<Headers> requests = new CopyOnWriteArrayList<>();
+
+    RecordingProxy(String target) throws Exception {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext(
+          "/",
+          exchange -> {
+            requests.add(exchange.getRequestHeaders());
+            HttpURLConnection c =
+                (HttpURLConnection)
+                    URI.create(target + exchange.getRequestURI()).toURL().openConnection();
+            c.setInstanceFollowRedirects(false);
+            c.setRequestMethod(exchange.getRequestMethod());
+            int status = c.getResponseCode();
+            byte[] body;
+            try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+              body = in == null ? new byte[0] : in.readAllBytes();
+            }
+            c.getHeaderFields()
+                .forEach(
+                    (k, v) -> {
+                      if (k != null
+                          && !k.equalsIgnoreCase("Transfer-Encoding")
+                          && !k.equalsIgnoreCase("Content-Length")) {
+                        exchange.getResponseHeaders().put(k, v);
+                      }
+                    });
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+          });
+      server.start();
+    }
+
+    String address() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    List<Headers> requests() {
+      return requests;
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
   }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -51,6 +52,70 @@ record TestCertificates(Path keystore, Path pem, String password) {
         "-file",
         pem.toString());
     return new TestCertificates(keystore, pem, password);
+  }
+
+  /** A client certificate: PEM certificate and PKCS#8 key, and a PKCS12 trust store holding it. */
+  record Client(Path certificate, Path key, Path truststore) {}
+
+  /** A self-signed client certificate for {@code CN=<name>}, made with keytool. */
+  Client client(Path dir, String name) throws Exception {
+    Path store = dir.resolve(name + ".p12");
+    keytool(
+        "-genkeypair",
+        "-alias",
+        name,
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=" + name,
+        "-validity",
+        "3",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        password);
+    Path cert = dir.resolve(name + ".crt");
+    keytool(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        name,
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        password,
+        "-file",
+        cert.toString());
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(store)) {
+      ks.load(in, password.toCharArray());
+    }
+    Path key = dir.resolve(name + ".key");
+    Files.writeString(
+        key,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(ks.getKey(name, password.toCharArray()).getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
+    Path trust = dir.resolve(name + "-trust.p12");
+    keytool(
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        name,
+        "-file",
+        cert.toString(),
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        trust.toString(),
+        "-storepass",
+        password);
+    return new Client(cert, key, trust);
   }
 
   /** A server-side TLS context holding the key. */

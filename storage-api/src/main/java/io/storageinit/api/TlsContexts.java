@@ -49,7 +49,16 @@ final class TlsContexts {
     } catch (StorageException e) {
       throw e;
     } catch (Exception e) {
-      throw new StorageException(Kind.INVALID_CONFIG, "Cannot set up TLS: " + e, e);
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "Cannot set up TLS with "
+              + caBundle.map(p -> "the CA bundle " + p).orElse("the system CAs")
+              + certificate
+                  .map(p -> " and the client certificate " + p + " (key " + key.get() + ")")
+                  .orElse("")
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.storageinit.hdfs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
@@ -19,7 +21,8 @@ import java.util.Set;
  * /var/secrets/kserve-hdfscreds} (or {@code HDFS_SECRET_DIR}), or the keys of a {@code
  * STORAGE_CONFIG} of type hdfs/webhdfs, written into a fresh private directory with the binary ones
  * (keytab, TLS material) base64-decoded. Standard Hadoop configuration ({@code HADOOP_CONF_DIR})
- * serves clusters with HA NameNodes.
+ * serves clusters with HA NameNodes. TLS material (TLS_CA, TLS_CERT, TLS_KEY, TLS_SKIP_VERIFY) and
+ * HEADERS apply to WebHDFS, as in KServe.
  */
 record HdfsSettings(
     Optional<String> namenode,
@@ -28,8 +31,14 @@ record HdfsSettings(
     Optional<String> principal,
     Optional<Path> keytab,
     Optional<Path> hadoopConfDir,
+    Optional<Path> tlsCa,
+    Optional<Path> tlsCert,
+    Optional<Path> tlsKey,
+    boolean tlsSkipVerify,
+    Map<String, String> headers,
     Path secretDir) {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   static final String DEFAULT_SECRET_DIR = "/var/secrets/kserve-hdfscreds";
   static final Set<String> BASE64_KEYS = Set.of("KERBEROS_KEYTAB", "TLS_CERT", "TLS_KEY", "TLS_CA");
 
@@ -49,6 +58,19 @@ record HdfsSettings(
               + dir
               + "; one is missing");
     }
+    Optional<Path> cert = file(dir, "TLS_CERT");
+    Optional<Path> key = file(dir, "TLS_KEY");
+    if (cert.isPresent() != key.isPresent()) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "A client certificate needs both TLS_CERT and TLS_KEY in " + dir + "; one is missing");
+    }
+    String skip = read(dir, "TLS_SKIP_VERIFY").orElse("false").toLowerCase(Locale.ROOT);
+    if (!skip.equals("true") && !skip.equals("false")) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "TLS_SKIP_VERIFY in " + dir + " must be true or false, not '" + skip + "'");
+    }
     return new HdfsSettings(
         read(dir, "HDFS_NAMENODE"),
         read(dir, "USER_PROXY"),
@@ -56,7 +78,56 @@ record HdfsSettings(
         principal,
         keytabText.map(k -> dir.resolve("KERBEROS_KEYTAB")),
         context.env("HADOOP_CONF_DIR").map(Path::of),
+        file(dir, "TLS_CA"),
+        cert,
+        key,
+        skip.equals("true"),
+        headers(dir, context),
         dir);
+  }
+
+  /** A secret file that exists and is not empty. */
+  private static Optional<Path> file(Path dir, String key) {
+    Path file = dir.resolve(key);
+    try {
+      return Files.isRegularFile(file) && Files.size(file) > 0
+          ? Optional.of(file)
+          : Optional.empty();
+    } catch (IOException e) {
+      throw new StorageException(Kind.INVALID_CONFIG, "Cannot read " + file + ": " + e, e);
+    }
+  }
+
+  /** HEADERS: a JSON object of extra request headers; the values are secrets (tokens). */
+  private static Map<String, String> headers(Path dir, ProviderContext context) {
+    Optional<String> text = read(dir, "HEADERS");
+    if (text.isEmpty()) {
+      return Map.of();
+    }
+    context.registerSecret(text.get());
+    JsonNode node;
+    try {
+      node = JSON.readTree(text.get());
+    } catch (IOException e) {
+      node = null;
+    }
+    if (node == null || !node.isObject()) {
+      // Never echo the value: it usually carries a token.
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "HEADERS in "
+              + dir
+              + " must be a JSON object of header names to values, e.g."
+              + " {\"Authorization\": \"Bearer ...\"}");
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    node.fields()
+        .forEachRemaining(
+            e -> {
+              headers.put(e.getKey(), e.getValue().asText());
+              context.registerSecret(e.getValue().asText());
+            });
+    return Map.copyOf(headers);
   }
 
   /** One secret file's text, trimmed; empty when the file is missing or blank. */

@@ -1,5 +1,7 @@
 package io.storageinit.hdfs;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.storageinit.api.Capability;
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
@@ -19,6 +21,11 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -26,8 +33,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.hdfs.web.WebHdfsConnections;
+import org.apache.hadoop.hdfs.web.WebHdfsFileSystem;
 import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.security.authentication.client.ConnectionConfigurator;
 
 /**
  * Lists and reads HDFS through the Hadoop client: WebHDFS when KServe's {@code HDFS_NAMENODE} is
@@ -42,7 +52,7 @@ final class HdfsStorageClient implements StorageClient {
   private final FileSystem fs;
   private final String where;
 
-  HdfsStorageClient(HdfsSettings settings) {
+  HdfsStorageClient(HdfsSettings settings, Supplier<SSLContext> tls) {
     this.settings = settings;
     this.conf = new Configuration();
     settings
@@ -60,6 +70,36 @@ final class HdfsStorageClient implements StorageClient {
     this.where = fsUri.toString();
     this.ugi = login(settings, conf);
     this.fs = as(() -> FileSystem.newInstance(fsUri, conf), "connect to " + where);
+    if (fs instanceof WebHdfsFileSystem web) {
+      // TLS material only matters (and is only read) for an https NameNode, as in KServe.
+      SSLContext ssl = "swebhdfs".equals(fsUri.getScheme()) ? tls.get() : null;
+      WebHdfsConnections.use(web, connections(settings, ssl, conf));
+    }
+  }
+
+  /**
+   * WebHDFS connections as KServe's client makes them: HEADERS on every request, TLS with TLS_CA
+   * (or the system CAs), the TLS_CERT/TLS_KEY client certificate, or no verification when
+   * TLS_SKIP_VERIFY is true; Hadoop's WebHDFS timeouts.
+   */
+  private static ConnectionConfigurator connections(
+      HdfsSettings settings, SSLContext ssl, Configuration conf) {
+    int connect =
+        (int) conf.getTimeDuration("dfs.webhdfs.socket.connect-timeout", 60_000, MILLISECONDS);
+    int read = (int) conf.getTimeDuration("dfs.webhdfs.socket.read-timeout", 60_000, MILLISECONDS);
+    SSLSocketFactory sockets = ssl == null ? null : ssl.getSocketFactory();
+    return connection -> {
+      if (sockets != null && connection instanceof HttpsURLConnection https) {
+        https.setSSLSocketFactory(sockets);
+        if (settings.tlsSkipVerify()) {
+          https.setHostnameVerifier((host, session) -> true);
+        }
+      }
+      connection.setConnectTimeout(connect);
+      connection.setReadTimeout(read);
+      settings.headers().forEach(connection::setRequestProperty);
+      return connection;
+    };
   }
 
   /** webhdfs://host:port for KServe's HDFS_NAMENODE (https: swebhdfs), else fs.defaultFS. */
@@ -185,6 +225,23 @@ final class HdfsStorageClient implements StorageClient {
       throw new StorageException(
           Kind.PERMISSION_DENIED,
           "HDFS: permission denied to " + what + " as " + ugi.getUserName() + ": " + firstLine(e),
+          e);
+    } catch (SSLException e) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "HDFS: TLS with "
+              + where
+              + " failed ("
+              + what
+              + "): "
+              + e.getMessage()
+              + " (CA in use: "
+              + settings.tlsCa().map(Object::toString).orElse("system CAs only")
+              + ", client certificate: "
+              + settings.tlsCert().map(Object::toString).orElse("none")
+              + "); put the CA that signed the NameNode's certificate in TLS_CA, the client"
+              + " certificate the cluster asks for in TLS_CERT and TLS_KEY, or TLS_SKIP_VERIFY=true"
+              + " for a test cluster",
           e);
     } catch (ConnectException e) {
       throw StorageException.transientFailure(

@@ -12,7 +12,8 @@ import java.util.Set;
  * contents. Without {@code HDFS_NAMENODE}, {@code HADOOP_CONF_DIR} configures the Hadoop client
  * natively and the URI is a Hadoop URI ({@code hdfs://nameservice/path}, RPC, HA NameNodes).
  * Kerberos: {@code KERBEROS_PRINCIPAL} + {@code KERBEROS_KEYTAB}, acting as {@code USER_PROXY} when
- * set.
+ * set. Over WebHDFS: {@code HEADERS} (JSON) on every request, {@code TLS_CA}, the {@code
+ * TLS_CERT}/{@code TLS_KEY} client certificate and {@code TLS_SKIP_VERIFY}.
  */
 @StorageProvider.Descriptor(
     name = "hdfs",
@@ -21,11 +22,19 @@ public final class HdfsStorageProvider implements StorageProvider {
 
   @Override
   public Set<String> secretKeys() {
-    return Set.of("KERBEROS_KEYTAB", "TLS_KEY");
+    return Set.of("KERBEROS_KEYTAB", "TLS_KEY", "HEADERS");
   }
 
   @Override
   public StorageClient open(ProviderContext context) {
-    return new HdfsStorageClient(HdfsSettings.from(context));
+    HdfsSettings settings = HdfsSettings.from(context);
+    return new HdfsStorageClient(
+        settings,
+        () ->
+            context.sslContext(
+                settings.tlsCa(),
+                !settings.tlsSkipVerify(),
+                settings.tlsCert(),
+                settings.tlsKey()));
   }
 }

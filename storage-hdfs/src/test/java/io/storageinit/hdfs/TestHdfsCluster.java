@@ -1,9 +1,13 @@
 package io.storageinit.hdfs;
 
 import java.io.OutputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -17,8 +21,17 @@ public final class TestHdfsCluster implements AutoCloseable {
   private final FileSystem fs;
   private final Path base;
 
-  private TestHdfsCluster(Path base) throws Exception {
+  private final boolean https;
+
+  /**
+   * WebHDFS over TLS for a test: the server's key in a PKCS12 store and, when client certificates
+   * are required, a PKCS12 store of the client certificates the server trusts.
+   */
+  public record Tls(Path keystore, String password, Optional<Path> clientTruststore) {}
+
+  private TestHdfsCluster(Path base, Optional<Tls> tls) throws Exception {
     this.base = base;
+    this.https = tls.isPresent();
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("dfs").toString());
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
@@ -29,18 +42,67 @@ public final class TestHdfsCluster implements AutoCloseable {
     conf.setBoolean("dfs.permissions.enabled", true);
     conf.set("hadoop.proxyuser." + System.getProperty("user.name") + ".hosts", "*");
     conf.set("hadoop.proxyuser." + System.getProperty("user.name") + ".groups", "*");
-    this.cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
+    ClassLoader previous = Thread.currentThread().getContextClassLoader();
+    URLClassLoader sslConf = null;
+    if (tls.isPresent()) {
+      // Hadoop reads ssl-server.xml from the class path only: put a folder holding it there.
+      Path dir = Files.createDirectories(base.resolve("ssl-conf"));
+      Files.writeString(dir.resolve("ssl-server.xml"), sslServerXml(tls.get()));
+      sslConf = new URLClassLoader(new URL[] {dir.toUri().toURL()}, previous);
+      conf.set("dfs.http.policy", "HTTPS_ONLY");
+      conf.set("dfs.namenode.https-address", "127.0.0.1:0");
+      conf.set("dfs.datanode.https.address", "127.0.0.1:0");
+      conf.set("hadoop.ssl.server.conf", "ssl-server.xml");
+      conf.set("dfs.https.server.keystore.resource", "ssl-server.xml");
+      conf.setBoolean("dfs.client.https.need-auth", tls.get().clientTruststore().isPresent());
+      Thread.currentThread().setContextClassLoader(sslConf);
+    }
+    try {
+      this.cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+      cluster.waitActive();
+    } finally {
+      Thread.currentThread().setContextClassLoader(previous);
+    }
     this.fs = cluster.getFileSystem();
   }
 
-  public static TestHdfsCluster start(Path base) throws Exception {
-    return new TestHdfsCluster(base);
+  private static String sslServerXml(Tls tls) {
+    StringBuilder xml = new StringBuilder("<configuration>\n");
+    BiConsumer<String, String> property =
+        (k, v) ->
+            xml.append("<property><name>")
+                .append(k)
+                .append("</name><value>")
+                .append(v)
+                .append("</value></property>\n");
+    property.accept("ssl.server.keystore.location", tls.keystore().toString());
+    property.accept("ssl.server.keystore.password", tls.password());
+    property.accept("ssl.server.keystore.keypassword", tls.password());
+    property.accept("ssl.server.keystore.type", "pkcs12");
+    tls.clientTruststore()
+        .ifPresent(
+            trust -> {
+              property.accept("ssl.server.truststore.location", trust.toString());
+              property.accept("ssl.server.truststore.password", tls.password());
+              property.accept("ssl.server.truststore.type", "pkcs12");
+            });
+    return xml.append("</configuration>\n").toString();
   }
 
-  /** KServe's HDFS_NAMENODE: the WebHDFS address. */
+  public static TestHdfsCluster start(Path base) throws Exception {
+    return new TestHdfsCluster(base, Optional.empty());
+  }
+
+  /** A cluster whose NameNode and DataNode speak WebHDFS over HTTPS only. */
+  public static TestHdfsCluster startHttps(Path base, Tls tls) throws Exception {
+    return new TestHdfsCluster(base, Optional.of(tls));
+  }
+
+  /** KServe's HDFS_NAMENODE: the WebHDFS address (https:// for a TLS cluster). */
   public String webhdfsAddress() {
-    return "http://127.0.0.1:" + cluster.getNameNode().getHttpAddress().getPort();
+    return https
+        ? "https://127.0.0.1:" + cluster.getNameNode().getHttpsAddress().getPort()
+        : "http://127.0.0.1:" + cluster.getNameNode().getHttpAddress().getPort();
   }
 
   /** The NameNode's RPC URI, for the native client. */
