@@ -222,6 +222,19 @@ final class HdfsStorageClient implements StorageClient {
       throw StorageException.notFound(
           "HDFS: cannot " + what + ": no such file or directory (NameNode " + where + ")");
     } catch (AccessControlException e) {
+      if (settings.principal().isEmpty()
+          && String.valueOf(e.getMessage()).contains("Authentication required")) {
+        throw new StorageException(
+            Kind.UNAUTHENTICATED,
+            "HDFS: "
+                + where
+                + " requires Kerberos ("
+                + firstLine(e)
+                + "); put KERBEROS_PRINCIPAL and KERBEROS_KEYTAB in "
+                + settings.secretDir()
+                + " (the kserve-hdfscreds secret) or in STORAGE_CONFIG",
+            e);
+      }
       throw new StorageException(
           Kind.PERMISSION_DENIED,
           "HDFS: permission denied to " + what + " as " + ugi.getUserName() + ": " + firstLine(e),

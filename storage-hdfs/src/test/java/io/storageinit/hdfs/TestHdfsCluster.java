@@ -11,6 +11,7 @@ import java.util.function.BiConsumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.security.UserGroupInformation;
 
 /**
  * A real HDFS for tests, without Docker: a NameNode and a DataNode (MiniDFSCluster) in this JVM on
@@ -29,9 +30,25 @@ public final class TestHdfsCluster implements AutoCloseable {
    */
   public record Tls(Path keystore, String password, Optional<Path> clientTruststore) {}
 
+  /**
+   * A Kerberized cluster: the NameNode and DataNode log in as {@code service} (e.g. {@code
+   * hdfs/localhost@REALM}), WebHDFS authenticates with SPNEGO as {@code spnego} ({@code
+   * HTTP/localhost@REALM}); both principals are in {@code keytab}. Block transfers use SASL
+   * (dfs.data.transfer.protection=authentication), which Hadoop allows only with HTTPS_ONLY.
+   */
+  public record Kerberos(String service, String spnego, Path keytab) {}
+
+  private final Optional<Kerberos> kerberos;
+
   private TestHdfsCluster(Path base, Optional<Tls> tls) throws Exception {
+    this(base, tls, Optional.empty());
+  }
+
+  private TestHdfsCluster(Path base, Optional<Tls> tls, Optional<Kerberos> kerberos)
+      throws Exception {
     this.base = base;
     this.https = tls.isPresent();
+    this.kerberos = kerberos;
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("dfs").toString());
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
@@ -56,6 +73,35 @@ public final class TestHdfsCluster implements AutoCloseable {
       conf.set("dfs.https.server.keystore.resource", "ssl-server.xml");
       conf.setBoolean("dfs.client.https.need-auth", tls.get().clientTruststore().isPresent());
       Thread.currentThread().setContextClassLoader(sslConf);
+    }
+    if (kerberos.isPresent()) {
+      Kerberos k = kerberos.get();
+      conf.set("hadoop.security.authentication", "kerberos");
+      conf.setBoolean("hadoop.security.authorization", true);
+      conf.set("dfs.namenode.kerberos.principal", k.service());
+      conf.set("dfs.namenode.keytab.file", k.keytab().toString());
+      conf.set("dfs.datanode.kerberos.principal", k.service());
+      conf.set("dfs.datanode.keytab.file", k.keytab().toString());
+      conf.set("dfs.web.authentication.kerberos.principal", k.spnego());
+      conf.set("dfs.web.authentication.kerberos.keytab", k.keytab().toString());
+      // Hadoop 3.3+: WebHDFS's SPNEGO filter comes from the HTTP filter initializers.
+      conf.set(
+          "hadoop.http.filter.initializers", "org.apache.hadoop.hdfs.web.AuthFilterInitializer");
+      conf.set("hadoop.http.authentication.type", "kerberos");
+      conf.set("hadoop.http.authentication.kerberos.principal", k.spnego());
+      conf.set("hadoop.http.authentication.kerberos.keytab", k.keytab().toString());
+      conf.setBoolean("dfs.block.access.token.enable", true);
+      conf.set("dfs.data.transfer.protection", "authentication");
+      conf.set("dfs.datanode.hostname", "localhost");
+      conf.set("dfs.namenode.https-address", "localhost:0");
+      conf.set("dfs.datanode.https.address", "localhost:0");
+      conf.set("dfs.namenode.rpc-address", "localhost:0");
+      conf.set("dfs.datanode.address", "localhost:0");
+      conf.set("dfs.datanode.ipc.address", "localhost:0");
+      conf.set("hadoop.proxyuser.hdfs.hosts", "*");
+      conf.set("hadoop.proxyuser.hdfs.groups", "*");
+      UserGroupInformation.setConfiguration(conf);
+      UserGroupInformation.loginUserFromKeytab(k.service(), k.keytab().toString());
     }
     try {
       this.cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
@@ -93,6 +139,15 @@ public final class TestHdfsCluster implements AutoCloseable {
     return new TestHdfsCluster(base, Optional.empty());
   }
 
+  /**
+   * A Kerberized cluster over HTTPS only. Kerberos settings are global to a JVM in Hadoop: close it
+   * before starting another cluster in the same JVM.
+   */
+  public static TestHdfsCluster startKerberized(Path base, Tls tls, Kerberos kerberos)
+      throws Exception {
+    return new TestHdfsCluster(base, Optional.of(tls), Optional.of(kerberos));
+  }
+
   /** A cluster whose NameNode and DataNode speak WebHDFS over HTTPS only. */
   public static TestHdfsCluster startHttps(Path base, Tls tls) throws Exception {
     return new TestHdfsCluster(base, Optional.of(tls));
@@ -101,13 +156,17 @@ public final class TestHdfsCluster implements AutoCloseable {
   /** KServe's HDFS_NAMENODE: the WebHDFS address (https:// for a TLS cluster). */
   public String webhdfsAddress() {
     return https
-        ? "https://127.0.0.1:" + cluster.getNameNode().getHttpsAddress().getPort()
+        ? "https://"
+            + (kerberos.isPresent() ? "localhost" : "127.0.0.1")
+            + ":"
+            + cluster.getNameNode().getHttpsAddress().getPort()
         : "http://127.0.0.1:" + cluster.getNameNode().getHttpAddress().getPort();
   }
 
   /** The NameNode's RPC URI, for the native client. */
   public String rpcUri() {
-    return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+    return (kerberos.isPresent() ? "hdfs://localhost:" : "hdfs://127.0.0.1:")
+        + cluster.getNameNodePort();
   }
 
   public TestHdfsCluster put(String path, byte[] data) throws Exception {
@@ -134,20 +193,38 @@ public final class TestHdfsCluster implements AutoCloseable {
     return dir;
   }
 
-  /** A HADOOP_CONF_DIR whose core-site.xml points at this NameNode over RPC. */
+  /**
+   * A HADOOP_CONF_DIR whose core-site.xml points at this NameNode over RPC; for a Kerberized
+   * cluster, with the client's security settings (what a cluster's admins hand out).
+   */
   public Path hadoopConfDir() throws Exception {
     Path dir = Files.createDirectories(base.resolve("hadoop-conf"));
+    String core = property("fs.defaultFS", rpcUri());
+    String hdfsSite = "";
+    if (kerberos.isPresent()) {
+      core += property("hadoop.security.authentication", "kerberos");
+      hdfsSite =
+          property("dfs.namenode.kerberos.principal", kerberos.get().service())
+              + property("dfs.data.transfer.protection", "authentication");
+    }
     Files.writeString(
-        dir.resolve("core-site.xml"),
-        "<configuration><property><name>fs.defaultFS</name><value>"
-            + rpcUri()
-            + "</value></property></configuration>\n");
+        dir.resolve("core-site.xml"), "<configuration>" + core + "</configuration>\n");
+    Files.writeString(
+        dir.resolve("hdfs-site.xml"), "<configuration>" + hdfsSite + "</configuration>\n");
     return dir;
+  }
+
+  private static String property(String name, String value) {
+    return "<property><name>" + name + "</name><value>" + value + "</value></property>";
   }
 
   @Override
   public void close() throws Exception {
     fs.close();
     cluster.shutdown();
+    if (kerberos.isPresent()) {
+      UserGroupInformation.reset();
+      UserGroupInformation.setConfiguration(new Configuration());
+    }
   }
 }
