@@ -5,6 +5,7 @@ import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -28,6 +29,16 @@ final class IsolatedClient implements StorageClient {
   @Override
   public InputStream read(RemoteObject object, long offset, long length) {
     return PluginRegistry.withContextLoader(loader, () -> delegate.read(object, offset, length));
+  }
+
+  @Override
+  public void verify(RemoteObject object, Path file) {
+    PluginRegistry.withContextLoader(
+        loader,
+        () -> {
+          delegate.verify(object, file);
+          return null;
+        });
   }
 
   @Override

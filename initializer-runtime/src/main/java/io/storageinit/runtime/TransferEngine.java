@@ -457,6 +457,7 @@ final class TransferEngine {
           verify(object.checksum().get());
         }
         channel.close();
+        client.verify(object, partial);
         if (object.lastModified().isPresent()) {
           Files.setLastModifiedTime(partial, FileTime.from(object.lastModified().get()));
         }

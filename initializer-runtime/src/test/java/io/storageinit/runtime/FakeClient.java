@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An in-memory client with fault injection, for the engine's pure logic. */
-final class FakeClient implements StorageClient {
+class FakeClient implements StorageClient {
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final List<long[]> reads = new CopyOnWriteArrayList<>();
   final AtomicInteger failuresLeft = new AtomicInteger();

@@ -149,6 +149,35 @@ class TransferEngineTest {
   }
 
   @Test
+  void theProvidersOwnCheckSeesTheWholeFileAndItsRefusalKeepsNothing() {
+    byte[] data = random(100_000);
+    List<byte[]> seen = new java.util.ArrayList<>();
+    FakeClient client =
+        new FakeClient(true) {
+          @Override
+          public void verify(RemoteObject object, java.nio.file.Path file) {
+            try {
+              seen.add(java.nio.file.Files.readAllBytes(file));
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            throw new StorageException(Kind.INTEGRITY, "store checksum differs");
+          }
+        };
+    client.objects.put("m", data);
+    assertThatThrownBy(
+            () ->
+                engine(3)
+                    .fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m")))))
+        .isInstanceOfSatisfying(
+            StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY))
+        .hasMessageContaining("store checksum differs");
+    assertThat(seen).singleElement().isEqualTo(data);
+    assertThat(dest.resolve("m")).doesNotExist();
+    assertThat(TransferEngine.partialOf(dest.resolve("m"))).doesNotExist();
+  }
+
+  @Test
   void anObjectLargerThanListedIsRefused() {
     FakeClient client = new FakeClient(true);
     client.objects.put("m", random(1000));

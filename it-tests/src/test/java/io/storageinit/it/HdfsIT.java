@@ -106,6 +106,15 @@ class HdfsIT {
     Cli.Result r = Cli.run(env, "hdfs://" + root + "/big/model.bin", dest.toString());
     assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+    // Ten 1 MiB blocks: the assembled ranges match the DataNode's MD5-of-MD5-of-CRC32C.
+    assertThat(r.output()).contains("1 files matched HDFS's checksums");
+
+    Map<String, String> unchecked = new HashMap<>(env());
+    unchecked.put("HDFS_VERIFY_CHECKSUM", "false");
+    Path again = tmp.resolve("unchecked");
+    Cli.Result u = Cli.run(unchecked, "hdfs://" + root + "/big/model.bin", again.toString());
+    assertThat(u.exitCode()).as(u.output()).isZero();
+    assertThat(u.output()).doesNotContain("matched HDFS's checksums");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.storageinit.api;
 
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -42,6 +43,21 @@ public interface StorageClient extends AutoCloseable {
    *     vanished; {@code TRANSIENT} for failures worth retrying
    */
   InputStream read(RemoteObject object, long offset, long length);
+
+  /**
+   * Checks a downloaded object against a checksum of the store's own kind, one that {@link
+   * Checksum} cannot express (HDFS's block-wise CRCs, multipart ETags). The runtime calls it from
+   * its worker threads after the transfer and its own size and {@link RemoteObject#checksum()}
+   * checks, before {@code file} gets its final name; the file is complete and closed. The default
+   * checks nothing.
+   *
+   * @param object the object as listed
+   * @param file the downloaded bytes, under a temporary name; read it, never move or change it
+   * @throws StorageException {@code INTEGRITY} when the file does not match (the runtime then
+   *     deletes it), {@code TRANSIENT} when the store could not be asked
+   * @since 0.2
+   */
+  default void verify(RemoteObject object, Path file) {}
 
   /** Returns the capabilities this client promises; never null. */
   Set<Capability> capabilities();

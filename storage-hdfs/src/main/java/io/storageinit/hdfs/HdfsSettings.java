@@ -36,6 +36,7 @@ record HdfsSettings(
     Optional<Path> tlsKey,
     boolean tlsSkipVerify,
     Map<String, String> headers,
+    boolean verifyChecksums,
     Path secretDir) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,6 +84,7 @@ record HdfsSettings(
         key,
         skip.equals("true"),
         headers(dir, context),
+        !context.env("HDFS_VERIFY_CHECKSUM").orElse("true").equalsIgnoreCase("false"),
         dir);
   }
 

@@ -18,9 +18,14 @@ import java.net.URI;
 import java.security.PrivilegedExceptionAction;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -28,6 +33,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileChecksum;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -38,6 +44,8 @@ import org.apache.hadoop.hdfs.web.WebHdfsFileSystem;
 import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.security.authentication.client.ConnectionConfigurator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Lists and reads HDFS through the Hadoop client: WebHDFS when KServe's {@code HDFS_NAMENODE} is
@@ -51,6 +59,9 @@ final class HdfsStorageClient implements StorageClient {
   private final UserGroupInformation ugi;
   private final FileSystem fs;
   private final String where;
+  private final AtomicBoolean warnedNoChecksum = new AtomicBoolean();
+  private final AtomicLong verified = new AtomicLong();
+  private static final Logger LOG = LoggerFactory.getLogger(HdfsStorageClient.class);
 
   HdfsStorageClient(HdfsSettings settings, Supplier<SSLContext> tls) {
     this.settings = settings;
@@ -277,6 +288,61 @@ final class HdfsStorageClient implements StorageClient {
     return nl < 0 ? m : m.substring(0, nl);
   }
 
+  /**
+   * Compares the download with the checksum the DataNodes compute (MD5-of-MD5-of-CRC or composite
+   * CRC, CRC32 or CRC32C). A cluster that offers none is trusted on size, with one warning.
+   */
+  @Override
+  public void verify(RemoteObject object, java.nio.file.Path file) {
+    if (!settings.verifyChecksums() || object.size() == 0) {
+      return;
+    }
+    Path path = new Path(URI.create(object.key()));
+    FileChecksum remote;
+    try {
+      remote = ugi.doAs((PrivilegedExceptionAction<FileChecksum>) () -> fs.getFileChecksum(path));
+    } catch (IOException | RuntimeException e) {
+      noChecksum(object.key() + ": " + firstLine(e));
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException(Kind.INTERNAL, "interrupted", e);
+    }
+    byte[] expected;
+    byte[] actual;
+    try {
+      Optional<byte[]> digest = remote == null ? Optional.empty() : HdfsChecksums.remote(remote);
+      if (digest.isEmpty()) {
+        noChecksum(remote == null ? "none for " + object.key() : remote.getAlgorithmName());
+        return;
+      }
+      expected = digest.get();
+      actual = HdfsChecksums.local(remote, file);
+    } catch (IOException e) {
+      throw new StorageException(Kind.INTERNAL, "Cannot read " + file + ": " + e, e);
+    }
+    if (!Arrays.equals(expected, actual)) {
+      throw new StorageException(
+          Kind.INTEGRITY,
+          object.path()
+              + " does not match HDFS's "
+              + remote.getAlgorithmName()
+              + " checksum ("
+              + HexFormat.of().formatHex(expected)
+              + ", the download gives "
+              + HexFormat.of().formatHex(actual)
+              + "); it was not kept");
+    }
+    verified.incrementAndGet();
+  }
+
+  private void noChecksum(String why) {
+    if (warnedNoChecksum.compareAndSet(false, true)) {
+      LOG.warn(
+          "HDFS offers no checksum this client can verify ({}); files are checked by size", why);
+    }
+  }
+
   @Override
   public Set<Capability> capabilities() {
     return EnumSet.of(Capability.RANGED_READS, Capability.TREES);
@@ -284,6 +350,10 @@ final class HdfsStorageClient implements StorageClient {
 
   @Override
   public void close() {
+    if (verified.get() > 0) {
+      LOG.info("{} files matched HDFS's checksums", verified.get());
+      verified.set(0);
+    }
     try {
       fs.close();
     } catch (IOException ignored) {

@@ -56,6 +56,8 @@ public final class TestHdfsCluster implements AutoCloseable {
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.setBoolean("dfs.webhdfs.enabled", true);
+    // Small blocks, so a few MiB already span several (as a model's shards do on a real cluster).
+    conf.setLong("dfs.blocksize", 1024 * 1024);
     conf.setBoolean("dfs.permissions.enabled", true);
     conf.set("hadoop.proxyuser." + System.getProperty("user.name") + ".hosts", "*");
     conf.set("hadoop.proxyuser." + System.getProperty("user.name") + ".groups", "*");

@@ -263,6 +263,21 @@ public abstract class StorageProviderContract {
     }
 
     @Test
+    void verifyAcceptsAnExactDownload() throws Exception {
+      byte[] data = pattern(largeObjectSize());
+      fixture.put("checked/model.bin", data);
+      RemoteObject object = only(client.list(fixture.uri("checked/model.bin")));
+      java.nio.file.Path file = Files.createTempFile("tck-verify", ".partial");
+      try {
+        Files.write(file, readAll(object, 0, -1));
+        client.verify(object, file);
+        assertThat(file).hasBinaryContent(data);
+      } finally {
+        Files.deleteIfExists(file);
+      }
+    }
+
+    @Test
     void rangedReadsAreExactWhenDeclaredAndRefusedOtherwise() throws Exception {
       byte[] data = pattern(100_000);
       fixture.put("r/model.bin", data);
