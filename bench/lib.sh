@@ -38,3 +38,25 @@ ensure_dist() {
   [ -x "$1/initializer-runtime/target/storage-initializer/bin/storage-initializer" ] ||
     (cd "$1" && ./mvnw -q -B -pl initializer-runtime -am package -DskipTests)
 }
+
+# safetensors_shard FILE BYTES: a valid safetensors file of exactly BYTES bytes (one U8 tensor of
+# random data), so the runtime's validators accept it as they would a real shard.
+safetensors_shard() {
+  python3 - "$1" "$2" <<'PY'
+import json, os, struct, sys
+path, total = sys.argv[1], int(sys.argv[2])
+header = b""
+for _ in range(3):  # the header's size depends on the tensor's, which depends on the header's
+    n = total - 8 - len(header)
+    header = json.dumps({"w": {"dtype": "U8", "shape": [n], "data_offsets": [0, n]}}).encode()
+    header += b" " * (-len(header) % 8)
+n = total - 8 - len(header)
+with open(path, "wb") as f:
+    f.write(struct.pack("<Q", len(header)) + header)
+    left = n
+    while left:
+        chunk = min(left, 1 << 24)
+        f.write(os.urandom(chunk))
+        left -= chunk
+PY
+}

@@ -47,7 +47,7 @@ src="$work/src"
 if [ ! -f "$src/big/shard-3.safetensors" ] || [ "$(stat -c %s "$src/big/shard-3.safetensors")" -ne $((SHARD_MIB * 1048576)) ]; then
   echo "making the data sets"
   rm -rf "$src"; mkdir -p "$src/big/tokenizer" "$src/tiny"
-  for i in 0 1 2 3; do head -c $((SHARD_MIB * 1048576)) /dev/urandom > "$src/big/shard-$i.safetensors"; done
+  for i in 0 1 2 3; do safetensors_shard "$src/big/shard-$i.safetensors" $((SHARD_MIB * 1048576)); done
   for i in $(seq 1 300); do head -c 4096 /dev/urandom > "$src/big/tokenizer/part-$i.json"; done
   for i in $(seq 1 2000); do head -c 512 /dev/urandom > "$src/tiny/f-$i.txt"; done
 fi
@@ -56,14 +56,25 @@ echo "uploading"
 aws s3 cp --recursive --quiet --endpoint-url "$endpoint" "$src/big" s3://bench/big
 aws s3 cp --recursive --quiet --endpoint-url "$endpoint" "$src/tiny" s3://bench/tiny
 
+# The start-up caches an image build writes (bin/storage-initializer-train), trained the same way:
+# class-data sharing on the default JVM, an AOT cache on Java 25 when installed.
+"$dist/bin/storage-initializer-train" "$work/cds.jsa" >/dev/null
+tools=(storage-initializer storage-initializer+cds)
+java25=$(ls -d /usr/lib/jvm/*-25* 2>/dev/null | head -1 || true)
+if [ -n "$java25" ]; then
+  JAVA_HOME=$java25 "$dist/bin/storage-initializer-train" "$work/aot.aot" >/dev/null
+  tools+=(storage-initializer-25+aot)
+fi
+tools+=(rclone aws-cli)
 declare -A total_s peak_kb
-tools=(storage-initializer rclone aws-cli)
 run() {
   local set=$1 tool=$2 out="$work/out/$2"
   rm -rf "$out"; mkdir -p "$out"
   local cmd
   case $tool in
-    storage-initializer) cmd=("$dist/bin/storage-initializer" "s3://bench/$set" "$out") ;;
+    storage-initializer) cmd=(env STORAGE_JVM_CACHE=none "$dist/bin/storage-initializer" "s3://bench/$set" "$out") ;;
+    storage-initializer+cds) cmd=(env STORAGE_JVM_CACHE="$work/cds.jsa" "$dist/bin/storage-initializer" "s3://bench/$set" "$out") ;;
+    storage-initializer-25+aot) cmd=(env JAVA_HOME="$java25" STORAGE_JVM_CACHE="$work/aot.aot" "$dist/bin/storage-initializer" "s3://bench/$set" "$out") ;;
     rclone) cmd=(rclone copy "bench:bench/$set" "$out") ;;
     aws-cli) cmd=(aws s3 cp --recursive --no-progress --exclude "*/" --endpoint-url "$endpoint" "s3://bench/$set" "$out") ;;
   esac
@@ -74,7 +85,7 @@ run() {
   cmp -s "$work/want.md5" "$work/got.md5" || { echo "$tool: the $set tree differs"; exit 1; }
   total_s[$set/$tool]=$(echo "${total_s[$set/$tool]:-0} + $secs" | bc -l)
   [ "${peak_kb[$set/$tool]:-0}" -ge "$kb" ] || peak_kb[$set/$tool]=$kb
-  printf '  %-5s round %d %-20s %7.2fs %6d MiB RSS\n' "$set" "$r" "$tool" "$secs" $((kb / 1024))
+  printf '  %-5s round %d %-26s %7.2fs %6d MiB RSS\n' "$set" "$r" "$tool" "$secs" $((kb / 1024))
   rm -rf "$out"
 }
 for set in big tiny; do
@@ -86,12 +97,12 @@ done
 echo
 echo "S3 downloads from one local S3Proxy, mean of $ROUNDS interleaved rounds"
 echo "(big: 4 x $SHARD_MIB MiB + 300 x 4 KiB; tiny: 2000 x 512 B)"
-printf '| %-5s | %-20s | %8s | %26s | %12s |\n' set tool "mean s" "time / ours (>1 = slower)" "peak RSS MiB"
-printf '|%s|%s|%s|%s|%s|\n' ------- ---------------------- ---------- ---------------------------- --------------
+printf '| %-5s | %-26s | %8s | %26s | %12s |\n' set tool "mean s" "time / ours (>1 = slower)" "peak RSS MiB"
+printf '|%s|%s|%s|%s|%s|\n' ------- ---------------------------- ---------- ---------------------------- --------------
 for set in big tiny; do
   ours=$(echo "${total_s[$set/storage-initializer]} / $ROUNDS" | bc -l)
   for t in "${tools[@]}"; do
     mean=$(echo "${total_s[$set/$t]} / $ROUNDS" | bc -l)
-    printf '| %-5s | %-20s | %8.2f | %26.2f | %12d |\n' "$set" "$t" "$mean" "$(echo "$mean / $ours" | bc -l)" $((peak_kb[$set/$t] / 1024))
+    printf '| %-5s | %-26s | %8.2f | %26.2f | %12d |\n' "$set" "$t" "$mean" "$(echo "$mean / $ours" | bc -l)" $((peak_kb[$set/$t] / 1024))
   done
 done

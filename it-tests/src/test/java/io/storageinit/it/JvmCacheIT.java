@@ -1,0 +1,92 @@
+package io.storageinit.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/storage-initializer-train writes a start-up cache the launcher then maps: a class-data
+ * sharing archive on this Java 17, an ahead-of-time cache on Java 25 where one is installed. The
+ * runs use -Xshare:on / -XX:AOTMode=on, so a cache the JVM could not use fails them.
+ */
+class JvmCacheIT {
+  static final Path TRAIN = Cli.HOME.resolve("bin/storage-initializer-train");
+
+  @TempDir Path tmp;
+
+  @Test
+  void aClassDataSharingArchiveIsWrittenAndUsed() throws Exception {
+    Path archive = tmp.resolve("storage-initializer.jsa");
+    train(archive, Map.of());
+    Path dest = tmp.resolve("out");
+    Cli.Result r =
+        Cli.run(
+            Map.of(
+                "STORAGE_JVM_CACHE",
+                archive.toString(),
+                "JAVA_OPTS",
+                "-Xshare:on -Xlog:class+load=info"),
+            SampleModelIT.SAMPLE.toString(),
+            dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(dest.resolve("config.json")).exists();
+    // The runtime's own classes (not only the JDK's) come from the cache.
+    assertThat(r.output())
+        .containsPattern("io\\.storageinit\\.runtime\\.Main source: shared objects file");
+  }
+
+  @Test
+  void onJava25AnAheadOfTimeCacheIsWrittenAndUsed() throws Exception {
+    Optional<Path> java25 = java25();
+    org.junit.jupiter.api.Assumptions.assumeTrue(java25.isPresent(), "no Java 25 installed");
+    Path cache = tmp.resolve("storage-initializer.aot");
+    train(cache, Map.of("JAVA_HOME", java25.get().toString()));
+    Path dest = tmp.resolve("out");
+    Cli.Result r =
+        Cli.run(
+            Map.of(
+                "JAVA_HOME",
+                java25.get().toString(),
+                "STORAGE_JVM_CACHE",
+                cache.toString(),
+                "JAVA_OPTS",
+                "-XX:AOTMode=on -Xlog:class+load=info"),
+            SampleModelIT.SAMPLE.toString(),
+            dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(dest.resolve("config.json")).exists();
+    // The runtime's own classes (not only the JDK's) come from the cache.
+    assertThat(r.output())
+        .containsPattern("io\\.storageinit\\.runtime\\.Main source: shared objects file");
+  }
+
+  private void train(Path out, Map<String, String> env) throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(TRAIN.toString(), out.toString()).redirectErrorStream(true);
+    pb.environment().putAll(new HashMap<>(env));
+    Process p = pb.start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(log).isZero();
+    assertThat(log).contains("wrote " + out);
+    assertThat(Files.size(out)).isGreaterThan(1 << 20);
+  }
+
+  private static Optional<Path> java25() throws Exception {
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (!Files.isDirectory(jvms)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> s = Files.list(jvms)) {
+      return s.filter(p -> p.getFileName().toString().matches(".*-25(-.*)?"))
+          .filter(p -> Files.isExecutable(p.resolve("bin/java")))
+          .findFirst();
+    }
+  }
+}
