@@ -55,6 +55,12 @@ class HdfsTlsIT {
     return dir;
   }
 
+  /** Runs the command with {@code secrets} as KServe's HDFS secret directory, into tmp/out. */
+  private Cli.Result fetch(Path secrets, String uri) throws Exception {
+    return Cli.run(
+        Map.of("HDFS_SECRET_DIR", secrets.toString()), uri, tmp.resolve("out").toString());
+  }
+
   @Test
   void theClientCertificateAndTheCaFromTheSecretDirectoryFetchTheModel() throws Exception {
     assertThat(hdfs.webhdfsAddress()).startsWith("https://");
@@ -79,8 +85,7 @@ class HdfsTlsIT {
   void withoutTheCaTheNameNodeCertificateIsRefusedWithWhatToSet() throws Exception {
     Path dir = secrets(Map.of("TLS_CERT", reader.certificate(), "TLS_KEY", reader.key()), Map.of());
     Path dest = tmp.resolve("out");
-    Cli.Result r =
-        Cli.run(Map.of("HDFS_SECRET_DIR", dir.toString()), "hdfs://tls/model.bin", dest.toString());
+    Cli.Result r = fetch(dir, "hdfs://tls/model.bin");
     assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
     assertThat(r.output()).contains("TLS with").contains("TLS_CA").contains("system CAs only");
     assertThat(dest).isEmptyDirectory();
@@ -89,11 +94,7 @@ class HdfsTlsIT {
   @Test
   void withoutAClientCertificateACertificateDemandingClusterRefuses() throws Exception {
     Path dir = secrets(Map.of("TLS_CA", certs.pem()), Map.of());
-    Cli.Result r =
-        Cli.run(
-            Map.of("HDFS_SECRET_DIR", dir.toString()),
-            "hdfs://tls/model.bin",
-            tmp.resolve("out").toString());
+    Cli.Result r = fetch(dir, "hdfs://tls/model.bin");
     assertThat(r.exitCode()).as(r.output()).isNotZero();
     assertThat(r.output()).contains("client certificate: none");
   }
@@ -105,8 +106,7 @@ class HdfsTlsIT {
             Map.of("TLS_CERT", reader.certificate(), "TLS_KEY", reader.key()),
             Map.of("TLS_SKIP_VERIFY", "True"));
     Path dest = tmp.resolve("out");
-    Cli.Result r =
-        Cli.run(Map.of("HDFS_SECRET_DIR", dir.toString()), "hdfs://tls/dir", dest.toString());
+    Cli.Result r = fetch(dir, "hdfs://tls/dir");
     assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(dest.resolve("config.json")).hasContent("{}");
   }
@@ -136,11 +136,7 @@ class HdfsTlsIT {
   @Test
   void aCaFileThatHoldsNoCertificateIsNamedInTheError() throws Exception {
     Path dir = secrets(Map.of(), Map.of("TLS_CA", "not a certificate"));
-    Cli.Result r =
-        Cli.run(
-            Map.of("HDFS_SECRET_DIR", dir.toString()),
-            "hdfs://tls/model.bin",
-            tmp.resolve("out").toString());
+    Cli.Result r = fetch(dir, "hdfs://tls/model.bin");
     assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
     assertThat(r.output())
         .contains("Cannot set up TLS with the CA bundle " + dir.resolve("TLS_CA"));
@@ -149,11 +145,7 @@ class HdfsTlsIT {
   @Test
   void aBadSkipVerifyValueIsAConfigurationError() throws Exception {
     Path dir = secrets(Map.of(), Map.of("TLS_SKIP_VERIFY", "maybe"));
-    Cli.Result r =
-        Cli.run(
-            Map.of("HDFS_SECRET_DIR", dir.toString()),
-            "hdfs://tls/model.bin",
-            tmp.resolve("out").toString());
+    Cli.Result r = fetch(dir, "hdfs://tls/model.bin");
     assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
     assertThat(r.output()).contains("TLS_SKIP_VERIFY").contains("must be true or false");
   }

@@ -25,21 +25,8 @@ class JvmCacheIT {
   void aClassDataSharingArchiveIsWrittenAndUsed() throws Exception {
     Path archive = tmp.resolve("storage-initializer.jsa");
     train(archive, Map.of());
-    Path dest = tmp.resolve("out");
-    Cli.Result r =
-        Cli.run(
-            Map.of(
-                "STORAGE_JVM_CACHE",
-                archive.toString(),
-                "JAVA_OPTS",
-                "-Xshare:on -Xlog:class+load=info"),
-            SampleModelIT.SAMPLE.toString(),
-            dest.toString());
-    assertThat(r.exitCode()).as(r.output()).isZero();
-    assertThat(dest.resolve("config.json")).exists();
-    // The runtime's own classes (not only the JDK's) come from the cache.
-    assertThat(r.output())
-        .containsPattern("io\\.storageinit\\.runtime\\.Main source: shared objects file");
+    fetchTheSampleWithClassesFromTheCache(
+        Map.of("STORAGE_JVM_CACHE", archive.toString(), "JAVA_OPTS", "-Xshare:on"));
   }
 
   @Test
@@ -48,18 +35,22 @@ class JvmCacheIT {
     org.junit.jupiter.api.Assumptions.assumeTrue(java25.isPresent(), "no Java 25 installed");
     Path cache = tmp.resolve("storage-initializer.aot");
     train(cache, Map.of("JAVA_HOME", java25.get().toString()));
+    fetchTheSampleWithClassesFromTheCache(
+        Map.of(
+            "JAVA_HOME",
+            java25.get().toString(),
+            "STORAGE_JVM_CACHE",
+            cache.toString(),
+            "JAVA_OPTS",
+            "-XX:AOTMode=on"));
+  }
+
+  /** {@code env}'s JAVA_OPTS must make the JVM fail when it cannot map the cache. */
+  private void fetchTheSampleWithClassesFromTheCache(Map<String, String> env) throws Exception {
+    Map<String, String> logged = new HashMap<>(env);
+    logged.put("JAVA_OPTS", env.get("JAVA_OPTS") + " -Xlog:class+load=info");
     Path dest = tmp.resolve("out");
-    Cli.Result r =
-        Cli.run(
-            Map.of(
-                "JAVA_HOME",
-                java25.get().toString(),
-                "STORAGE_JVM_CACHE",
-                cache.toString(),
-                "JAVA_OPTS",
-                "-XX:AOTMode=on -Xlog:class+load=info"),
-            SampleModelIT.SAMPLE.toString(),
-            dest.toString());
+    Cli.Result r = Cli.run(logged, SampleModelIT.SAMPLE.toString(), dest.toString());
     assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(dest.resolve("config.json")).exists();
     // The runtime's own classes (not only the JDK's) come from the cache.

@@ -31,20 +31,7 @@ class ClientCertificateTest {
   void aPkcs8RsaKeyIsPresentedToTheServer() throws Exception {
     Path cert = tmp.resolve("client.pem");
     Path key = tmp.resolve("client.key");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key.toString(),
-        "-out",
-        cert.toString(),
-        "-subj",
-        "/CN=model-reader",
-        "-days",
-        "1");
+    selfSigned(cert, key, "/CN=model-reader", "rsa:2048");
     assertThat(Files.readString(key)).contains("BEGIN PRIVATE KEY");
     assertThat(handshake(cert, key)).isEqualTo("CN=model-reader");
   }
@@ -54,20 +41,7 @@ class ClientCertificateTest {
     Path cert = tmp.resolve("client.pem");
     Path key = tmp.resolve("client.key");
     Path rsa = tmp.resolve("client-rsa.key");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key.toString(),
-        "-out",
-        cert.toString(),
-        "-subj",
-        "/CN=legacy-key",
-        "-days",
-        "1");
+    selfSigned(cert, key, "/CN=legacy-key", "rsa:2048");
     openssl("rsa", "-traditional", "-in", key.toString(), "-out", rsa.toString());
     assertThat(Files.readString(rsa)).contains("BEGIN RSA PRIVATE KEY");
     assertThat(handshake(cert, rsa)).isEqualTo("CN=legacy-key");
@@ -77,22 +51,7 @@ class ClientCertificateTest {
   void aPkcs8EcKeyIsPresentedToTheServer() throws Exception {
     Path cert = tmp.resolve("client.pem");
     Path key = tmp.resolve("client.key");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        key.toString(),
-        "-out",
-        cert.toString(),
-        "-subj",
-        "/CN=ec-reader",
-        "-days",
-        "1");
+    selfSigned(cert, key, "/CN=ec-reader", "ec", "-pkeyopt", "ec_paramgen_curve:P-256");
     assertThat(handshake(cert, key)).isEqualTo("CN=ec-reader");
   }
 
@@ -100,20 +59,7 @@ class ClientCertificateTest {
   void encryptedAndSec1KeysAreRefusedWithTheCommandThatFixesThem() throws Exception {
     Path cert = tmp.resolve("client.pem");
     Path key = tmp.resolve("client.key");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key.toString(),
-        "-out",
-        cert.toString(),
-        "-subj",
-        "/CN=x",
-        "-days",
-        "1");
+    selfSigned(cert, key, "/CN=x", "rsa:2048");
     Path encrypted = tmp.resolve("enc.key");
     openssl(
         "pkcs8",
@@ -159,20 +105,7 @@ class ClientCertificateTest {
   private String handshake(Path cert, Path key) throws Exception {
     Path serverCert = tmp.resolve("server.pem");
     Path serverKey = tmp.resolve("server.key");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        serverKey.toString(),
-        "-out",
-        serverCert.toString(),
-        "-subj",
-        "/CN=localhost",
-        "-days",
-        "1");
+    selfSigned(serverCert, serverKey, "/CN=localhost", "rsa:2048");
     KeyStore serverStore = KeyStore.getInstance("PKCS12");
     serverStore.load(null, null);
     serverStore.setKeyEntry(
@@ -228,6 +161,25 @@ class ClientCertificateTest {
       return (X509Certificate)
           java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
     }
+  }
+
+  /** A self-signed certificate and its unencrypted PKCS#8 key, as openssl writes them. */
+  private static void selfSigned(Path cert, Path key, String subject, String... keyType)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("req", "-x509", "-newkey"));
+    args.addAll(List.of(keyType));
+    args.addAll(
+        List.of(
+            "-nodes",
+            "-keyout",
+            key.toString(),
+            "-out",
+            cert.toString(),
+            "-subj",
+            subject,
+            "-days",
+            "1"));
+    openssl(args.toArray(String[]::new));
   }
 
   private static void openssl(String... args) throws Exception {
