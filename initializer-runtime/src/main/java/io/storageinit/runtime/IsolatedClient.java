@@ -6,6 +6,7 @@ import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -39,6 +40,11 @@ final class IsolatedClient implements StorageClient {
           delegate.verify(object, file);
           return null;
         });
+  }
+
+  @Override
+  public OptionalInt concurrencyLimit() {
+    return delegate.concurrencyLimit();
   }
 
   @Override

@@ -87,9 +87,10 @@ final class TransferEngine {
    */
   void fetch(StorageClient client, List<Planned> files) {
     boolean ranged = client.capabilities().contains(Capability.RANGED_READS);
+    int streams = Math.min(concurrency, client.concurrencyLimit().orElse(concurrency));
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            concurrency,
+            Math.max(1, streams),
             r -> {
               Thread t = new Thread(r, "transfer");
               t.setDaemon(true);

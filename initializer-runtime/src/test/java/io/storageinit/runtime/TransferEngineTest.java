@@ -48,6 +48,51 @@ class TransferEngineTest {
   }
 
   @Test
+  void aStoresConcurrencyLimitBoundsTheOpenStreams() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger open =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger most =
+        new java.util.concurrent.atomic.AtomicInteger();
+    FakeClient client =
+        new FakeClient(true) {
+          @Override
+          public java.util.OptionalInt concurrencyLimit() {
+            return java.util.OptionalInt.of(2);
+          }
+
+          @Override
+          public java.io.InputStream read(RemoteObject object, long offset, long length) {
+            most.accumulateAndGet(open.incrementAndGet(), Math::max);
+            try {
+              // Hold the stream open long enough for the other workers to start theirs.
+              Thread.sleep(5);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return new java.io.FilterInputStream(super.read(object, offset, length)) {
+              @Override
+              public void close() throws java.io.IOException {
+                open.decrementAndGet();
+                super.close();
+              }
+            };
+          }
+        };
+    List<Planned> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      client.objects.put("f" + i, random(200_000 + i));
+      files.add(new Planned(client.object("f" + i), dest.resolve("f" + i)));
+    }
+    engine(3).fetch(client, files);
+    for (int i = 0; i < 12; i++) {
+      assertThat(dest.resolve("f" + i)).hasSize(200_000 + i);
+    }
+    // The engine runs 4 streams; the store asked for 2.
+    assertThat(most.get()).isBetween(1, 2);
+    assertThat(open.get()).isZero();
+  }
+
+  @Test
   void transientFailuresAreRetriedWithBackoff() throws Exception {
     FakeClient client = new FakeClient(true);
     byte[] data = random(10_000);

@@ -2,6 +2,7 @@ package io.storageinit.api;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -58,6 +59,17 @@ public interface StorageClient extends AutoCloseable {
    * @since 0.2
    */
   default void verify(RemoteObject object, Path file) {}
+
+  /**
+   * Returns a bound the user set on parallel streams for this store (KServe's {@code N_THREADS} for
+   * HDFS, {@code S3_MAX_FILE_CONCURRENCY} for S3); the runtime then opens at most that many at
+   * once. Empty (the default) leaves the runtime's own bound.
+   *
+   * @since 0.2
+   */
+  default OptionalInt concurrencyLimit() {
+    return OptionalInt.empty();
+  }
 
   /** Returns the capabilities this client promises; never null. */
   Set<Capability> capabilities();

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -37,6 +38,7 @@ record HdfsSettings(
     boolean tlsSkipVerify,
     Map<String, String> headers,
     boolean verifyChecksums,
+    OptionalInt threads,
     Path secretDir) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,7 +87,27 @@ record HdfsSettings(
         skip.equals("true"),
         headers(dir, context),
         !context.env("HDFS_VERIFY_CHECKSUM").orElse("true").equalsIgnoreCase("false"),
+        threads(dir),
         dir);
+  }
+
+  /** N_THREADS: KServe's bound on parallel HDFS downloads, honoured when the secret sets it. */
+  private static OptionalInt threads(Path dir) {
+    Optional<String> text = read(dir, "N_THREADS");
+    if (text.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    try {
+      int n = Integer.parseInt(text.get());
+      if (n >= 1) {
+        return OptionalInt.of(n);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new StorageException(
+        Kind.INVALID_CONFIG,
+        "N_THREADS in " + dir + " must be a whole number of at least 1, not '" + text.get() + "'");
   }
 
   /** A secret file that exists and is not empty. */

@@ -23,6 +23,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -341,6 +342,11 @@ final class HdfsStorageClient implements StorageClient {
       LOG.warn(
           "HDFS offers no checksum this client can verify ({}); files are checked by size", why);
     }
+  }
+
+  @Override
+  public OptionalInt concurrencyLimit() {
+    return settings.threads();
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * KServe's S3 configuration: the variables its webhook sets from the service account's secret and
@@ -32,7 +33,8 @@ record S3Settings(
     Duration connectTimeout,
     Duration readTimeout,
     int maxAttempts,
-    boolean etagIsMd5) {
+    boolean etagIsMd5,
+    OptionalInt maxFileConcurrency) {
 
   static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
 
@@ -88,6 +90,11 @@ record S3Settings(
     Duration connect = Duration.ofSeconds(positive(context, "S3_CONNECT_TIMEOUT", 15, problems));
     Duration read = Duration.ofSeconds(positive(context, "S3_READ_TIMEOUT", 30, problems));
     int attempts = (int) positive(context, "S3_MAX_ATTEMPTS", 3, problems);
+    // KServe's bound on parallel downloads: honoured when set, as a bound on every stream.
+    OptionalInt fileConcurrency =
+        context.env("S3_MAX_FILE_CONCURRENCY").isPresent()
+            ? OptionalInt.of((int) positive(context, "S3_MAX_FILE_CONCURRENCY", 1, problems))
+            : OptionalInt.empty();
     if (!problems.isEmpty()) {
       throw new StorageException(
           Kind.INVALID_CONFIG, "Invalid S3 configuration:\n  - " + String.join("\n  - ", problems));
@@ -106,7 +113,8 @@ record S3Settings(
         connect,
         read,
         attempts,
-        context.env("S3_VERIFY_ETAG").map(S3Settings::isTrue).orElse(false));
+        context.env("S3_VERIFY_ETAG").map(S3Settings::isTrue).orElse(false),
+        fileConcurrency);
   }
 
   /** STORAGE_CONFIG's key wins over the environment variable. */

@@ -19,6 +19,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -139,6 +140,11 @@ final class S3StorageClient implements StorageClient {
     String uri() {
       return "s3://" + bucket + "/" + key;
     }
+  }
+
+  @Override
+  public OptionalInt concurrencyLimit() {
+    return settings.maxFileConcurrency();
   }
 
   @Override
