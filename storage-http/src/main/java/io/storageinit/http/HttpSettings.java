@@ -2,6 +2,7 @@ package io.storageinit.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.storageinit.api.HttpProxies;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
@@ -22,7 +23,7 @@ record HttpSettings(
     boolean insecure,
     Duration connectTimeout,
     Duration readTimeout,
-    Proxies proxies) {
+    HttpProxies proxies) {
 
   static final String HEADERS_SUFFIX = "-headers";
   static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
@@ -92,7 +93,7 @@ record HttpSettings(
           "Invalid HTTP configuration:\n  - " + String.join("\n  - ", problems));
     }
     return new HttpSettings(
-        Map.copyOf(headers), ca, insecure, connect, read, Proxies.from(context));
+        Map.copyOf(headers), ca, insecure, connect, read, HttpProxies.from(context));
   }
 
   private static Duration seconds(ProviderContext c, String name, int dflt, List<String> problems) {

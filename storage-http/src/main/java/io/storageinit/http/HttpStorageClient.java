@@ -1,6 +1,7 @@
 package io.storageinit.http;
 
 import io.storageinit.api.Capability;
+import io.storageinit.api.HttpProxies;
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
@@ -227,11 +228,11 @@ final class HttpStorageClient implements StorageClient {
         c =
             (HttpURLConnection)
                 (proxy.isPresent()
-                    ? current.toURL().openConnection(Proxies.asProxy(proxy.get()))
+                    ? current.toURL().openConnection(HttpProxies.asProxy(proxy.get()))
                     : current.toURL().openConnection());
         if (proxy.isPresent()) {
           HttpURLConnection viaProxy = c;
-          Proxies.authorization(proxy.get())
+          HttpProxies.authorization(proxy.get())
               .ifPresent(a -> viaProxy.setRequestProperty("Proxy-Authorization", a));
         }
         c.setInstanceFollowRedirects(false);

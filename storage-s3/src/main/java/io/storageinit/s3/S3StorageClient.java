@@ -2,125 +2,54 @@ package io.storageinit.s3;
 
 import io.storageinit.api.Capability;
 import io.storageinit.api.Checksum;
+import io.storageinit.api.HttpProxies;
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.http.apache.internal.conn.SdkTlsSocketFactory;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
-import software.amazon.awssdk.services.s3.model.ChecksumMode;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.http.SdkHttpMethod;
 
 /**
- * Lists and reads S3 objects with one synchronous SDK client over a pool of kept-alive connections.
- * A key that names an object is that object; otherwise the key is a folder, and every object below
- * {@code key/} is listed (so {@code models/v1} never pulls {@code models/v10/...}); keys ending in
- * {@code /} are folder markers and skipped, empty objects are kept. Thread-safe.
+ * Lists and reads S3 objects. A key that names an object is that object; otherwise the key is a
+ * folder, and every object below {@code key/} is listed (so {@code models/v1} never pulls {@code
+ * models/v10/...}); keys ending in {@code /} are folder markers and skipped, empty objects are
+ * kept. Thread-safe.
  */
 final class S3StorageClient implements StorageClient {
-  private static final int MAX_CONNECTIONS = 64;
-
   private final S3Settings settings;
-  private final S3Client s3;
+  private final S3Transport http;
 
   /** S3-compatible stores that do not know x-amz-checksum-mode answer 501: then ask without it. */
-  private final java.util.concurrent.atomic.AtomicBoolean checksumMode =
-      new java.util.concurrent.atomic.AtomicBoolean(true);
+  private final AtomicBoolean checksumMode = new AtomicBoolean(true);
 
-  S3StorageClient(S3Settings settings, SSLContext tls) {
+  S3StorageClient(S3Settings settings, SSLContext tls, HttpProxies proxies) {
     this.settings = settings;
-    ApacheHttpClient.Builder http =
-        ApacheHttpClient.builder()
-            .maxConnections(MAX_CONNECTIONS)
-            // HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as for the HTTP provider.
-            .proxyConfiguration(
-                software.amazon.awssdk.http.apache.ProxyConfiguration.builder()
-                    .useEnvironmentVariableValues(true)
-                    .useSystemPropertyValues(true)
-                    .build())
-            .connectionTimeout(settings.connectTimeout())
-            .socketTimeout(settings.readTimeout())
-            .socketFactory(
-                new SdkTlsSocketFactory(
-                    tls,
-                    settings.verifySsl()
-                        ? new org.apache.http.conn.ssl.DefaultHostnameVerifier()
-                        : org.apache.http.conn.ssl.NoopHostnameVerifier.INSTANCE));
-    S3ClientBuilder builder =
-        S3Client.builder()
-            .httpClientBuilder(http)
-            .credentialsProvider(credentials(settings))
-            .overrideConfiguration(
-                o ->
-                    o.retryStrategy(
-                        AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                            .maxAttempts(settings.maxAttempts())
-                            .build()))
-            .accelerate(settings.accelerate())
-            // The runtime verifies the whole file against the object's MD5 or SHA-256 once it is
-            // complete; hashing every response stream again in the SDK would only cost CPU.
-            .serviceConfiguration(
-                software.amazon.awssdk.services.s3.S3Configuration.builder()
-                    .checksumValidationEnabled(false)
-                    .build());
-    builder.region(Region.of(settings.region().orElse("us-east-1")));
-    if (settings.endpoint().isPresent()) {
-      builder.endpointOverride(settings.endpoint().get()).forcePathStyle(!settings.virtualHosted());
-    } else if (settings.region().isEmpty()) {
-      // No region given: let the SDK follow the bucket to its region instead of failing.
-      builder.crossRegionAccessEnabled(true);
-    }
-    this.s3 = builder.build();
-  }
-
-  private static AwsCredentialsProvider credentials(S3Settings s) {
-    if (s.anonymous()) {
-      return AnonymousCredentialsProvider.create();
-    }
-    if (s.accessKeyId().isPresent() && s.secretAccessKey().isPresent()) {
-      return StaticCredentialsProvider.create(
-          s.sessionToken().isPresent()
-              ? AwsSessionCredentials.create(
-                  s.accessKeyId().get(), s.secretAccessKey().get(), s.sessionToken().get())
-              : AwsBasicCredentials.create(s.accessKeyId().get(), s.secretAccessKey().get()));
-    }
-    return DefaultCredentialsProvider.create();
+    this.http = new S3Transport(settings, tls, proxies, S3Transport.credentials(settings));
   }
 
   /** A parsed {@code s3://bucket/key}. */
@@ -156,75 +85,105 @@ final class S3StorageClient implements StorageClient {
   public Listing list(String uri) {
     Location at = Location.parse(uri);
     if (!at.key().isEmpty() && !at.key().endsWith("/")) {
-      Optional<HeadObjectResponse> head = head(at);
-      if (head.isPresent()) {
-        HeadObjectResponse h = head.get();
-        String name = at.key().substring(at.key().lastIndexOf('/') + 1);
-        boolean md5Etag =
-            h.serverSideEncryption() == null
-                || h.serverSideEncryption() == ServerSideEncryption.AES256;
-        return Listing.ofObject(
-            object(
-                at.bucket(),
-                at.key(),
-                name,
-                h.contentLength(),
-                h.eTag(),
-                h.lastModified(),
-                md5Etag,
-                h.checksumSHA256()));
+      Optional<RemoteObject> object = head(at);
+      if (object.isPresent()) {
+        return Listing.ofObject(object.get());
       }
     }
     String prefix = at.key().isEmpty() || at.key().endsWith("/") ? at.key() : at.key() + "/";
     List<RemoteObject> objects = new ArrayList<>();
+    Optional<String> token = Optional.empty();
     try {
-      for (S3Object o :
-          s3.listObjectsV2Paginator(
-                  ListObjectsV2Request.builder().bucket(at.bucket()).prefix(prefix).build())
-              .contents()) {
-        if (o.key().endsWith("/")) {
-          continue;
-        }
-        objects.add(
-            object(
+      do {
+        S3Xml.Page page;
+        S3Transport.Response r =
+            http.send(
+                SdkHttpMethod.GET,
                 at.bucket(),
-                o.key(),
-                o.key().substring(prefix.length()),
-                o.size(),
-                o.eTag(),
-                o.lastModified(),
-                settings.etagIsMd5(),
-                null));
-      }
-    } catch (SdkException e) {
+                null,
+                S3Transport.query(
+                    "list-type",
+                    "2",
+                    "prefix",
+                    prefix,
+                    "encoding-type",
+                    "url",
+                    "continuation-token",
+                    token.orElse(null)),
+                Map.of());
+        try (InputStream in = r.body()) {
+          page = S3Xml.listPage(in);
+        }
+        for (S3Xml.Entry e : page.entries()) {
+          if (e.key().endsWith("/") || !e.key().startsWith(prefix)) {
+            continue;
+          }
+          objects.add(
+              object(
+                  at.bucket(),
+                  e.key(),
+                  e.key().substring(prefix.length()),
+                  e.size(),
+                  e.etag(),
+                  e.lastModified(),
+                  settings.etagIsMd5(),
+                  null));
+        }
+        token = page.nextToken();
+      } while (token.isPresent());
+    } catch (S3Transport.Failure | IOException | SdkException e) {
       throw failure(at, e);
     }
     return Listing.ofTree(objects);
   }
 
-  private Optional<HeadObjectResponse> head(Location at) {
+  /** The object at {@code at}, or empty when there is none (then it may be a folder). */
+  private Optional<RemoteObject> head(Location at) {
     boolean withChecksum = checksumMode.get();
     try {
+      S3Transport.Response h =
+          http.send(
+              SdkHttpMethod.HEAD,
+              at.bucket(),
+              at.key(),
+              Map.of(),
+              withChecksum ? Map.of("x-amz-checksum-mode", "ENABLED") : Map.of());
+      String name = at.key().substring(at.key().lastIndexOf('/') + 1);
+      Optional<String> sse = h.header("x-amz-server-side-encryption");
+      boolean md5Etag = sse.isEmpty() || sse.get().equals("AES256");
       return Optional.of(
-          s3.headObject(
-              b ->
-                  b.bucket(at.bucket())
-                      .key(at.key())
-                      .checksumMode(withChecksum ? ChecksumMode.ENABLED : null)));
-    } catch (S3Exception e) {
-      if (e.statusCode() == 501 && checksumMode.compareAndSet(true, false)) {
+          object(
+              at.bucket(),
+              at.key(),
+              name,
+              h.connection().getContentLengthLong(),
+              h.header("ETag").orElse(null),
+              h.header("Last-Modified").flatMap(S3StorageClient::httpDate).orElse(null),
+              md5Etag,
+              h.header("x-amz-checksum-sha256").orElse(null)));
+    } catch (S3Transport.Failure e) {
+      if (e.status == 501 && checksumMode.compareAndSet(true, false)) {
         return head(at);
       }
-      if (e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))) {
+      if (e.status == 404 && !"NoSuchBucket".equals(e.code)) {
         return Optional.empty();
       }
-      if (e.statusCode() == 403) {
+      if (e.status == 403) {
         // Without s3:ListBucket a missing key answers 403 too: the listing gives the real answer.
         return Optional.empty();
       }
       throw failure(at, e);
-    } catch (SdkException e) {
+    } catch (IOException | SdkException e) {
       throw failure(at, e);
+    }
+  }
+
+  private static Optional<Instant> httpDate(String value) {
+    try {
+      return Optional.of(
+          ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
     }
   }
 
@@ -232,9 +191,9 @@ final class S3StorageClient implements StorageClient {
       String bucket,
       String key,
       String path,
-      Long size,
+      long size,
       String etag,
-      java.time.Instant modified,
+      Instant modified,
       boolean etagIsMd5,
       String sha256Base64) {
     String tag = etag == null ? null : etag.replace("\"", "");
@@ -253,7 +212,7 @@ final class S3StorageClient implements StorageClient {
       checksum = Checksum.of(Checksum.Algorithm.MD5, tag);
     }
     return RemoteObject.builder(new Location(bucket, key).uri(), path)
-        .size(size == null ? -1 : size)
+        .size(size)
         .version(tag)
         .lastModified(modified)
         .checksum(checksum)
@@ -263,32 +222,34 @@ final class S3StorageClient implements StorageClient {
   @Override
   public InputStream read(RemoteObject object, long offset, long length) {
     Location at = Location.parse(object.key());
-    GetObjectRequest.Builder get = GetObjectRequest.builder().bucket(at.bucket()).key(at.key());
+    Map<String, String> headers = new HashMap<>();
     if (offset > 0 || length >= 0) {
-      get.range("bytes=" + offset + "-" + (length < 0 ? "" : String.valueOf(offset + length - 1)));
+      headers.put(
+          "Range",
+          "bytes=" + offset + "-" + (length < 0 ? "" : String.valueOf(offset + length - 1)));
     }
-    object.version().ifPresent(v -> get.ifMatch("\"" + v + "\""));
+    object.version().ifPresent(v -> headers.put("If-Match", "\"" + v + "\""));
     try {
-      return new AbortOnEarlyClose(s3.getObject(get.build()));
-    } catch (S3Exception e) {
-      if (e.statusCode() == 412) {
+      return http.send(SdkHttpMethod.GET, at.bucket(), at.key(), Map.of(), headers).body();
+    } catch (S3Transport.Failure e) {
+      if (e.status == 412) {
         throw new StorageException(
             Kind.INTEGRITY,
             object.key() + " changed in the store during the transfer; run again",
             e);
       }
       throw failure(at, e);
-    } catch (SdkException e) {
+    } catch (IOException | SdkException e) {
       throw failure(at, e);
     }
   }
 
-  /** Maps SDK failures to errors that say what to fix, naming the key id but never the secret. */
-  StorageException failure(Location at, SdkException e) {
+  /** Maps failures to errors that say what to fix, naming the key id but never the secret. */
+  StorageException failure(Location at, Exception e) {
     String where = at.uri() + settings.endpoint().map(u -> " at " + u).orElse("");
-    if (e instanceof S3Exception s) {
-      String code = errorCode(s);
-      int status = s.statusCode();
+    if (e instanceof S3Transport.Failure s) {
+      String code = s.code;
+      int status = s.status;
       String keyId =
           settings
               .accessKeyId()
@@ -323,16 +284,17 @@ final class S3StorageClient implements StorageClient {
                   + where
                   + "); check AWS_SECRET_ACCESS_KEY in the secret",
               e);
+        case "RequestTimeTooSkewed":
+          return new StorageException(
+              Kind.UNAUTHENTICATED,
+              "The store refused the request's time ("
+                  + where
+                  + "): this node's clock is off by more than 15 minutes; fix its time sync",
+              e);
         case "PermanentRedirect",
             "AuthorizationHeaderMalformed",
             "IllegalLocationConstraintException":
-          String region =
-              s.awsErrorDetails() == null
-                  ? null
-                  : s.awsErrorDetails()
-                      .sdkHttpResponse()
-                      .firstMatchingHeader("x-amz-bucket-region")
-                      .orElse(null);
+          String region = s.bucketRegion.orElse(null);
           return new StorageException(
               Kind.INVALID_CONFIG,
               "Bucket '"
@@ -364,13 +326,28 @@ final class S3StorageClient implements StorageClient {
       if (status == 404) {
         return StorageException.notFound("Nothing at " + where);
       }
-      if (status == 429 || status >= 500) {
+      if (S3Transport.transientStatus(status, code)) {
         return new StorageException(
             Kind.TRANSIENT, "The store answered " + status + " (" + code + ") for " + where, e);
       }
       return new StorageException(
           Kind.INTERNAL,
-          "The store answered " + status + " (" + code + ") for " + where + ": " + s.getMessage(),
+          "The store answered "
+              + status
+              + (code.isEmpty() ? "" : " (" + code + ")")
+              + " for "
+              + where
+              + (s.getMessage() == null || s.getMessage().isEmpty() ? "" : ": " + s.getMessage()),
+          e);
+    }
+    if (e instanceof S3Xml.Malformed) {
+      return new StorageException(
+          Kind.INTERNAL,
+          "The answer for "
+              + where
+              + " is not S3's: "
+              + e.getMessage()
+              + "; check the endpoint serves the S3 API",
           e);
     }
     Throwable root = rootCause(e);
@@ -396,7 +373,16 @@ final class S3StorageClient implements StorageClient {
               + "; check AWS_ENDPOINT_URL / S3_ENDPOINT and the network",
           e);
     }
-    if (e instanceof SdkClientException
+    if (root instanceof SocketTimeoutException) {
+      return StorageException.transientFailure(
+          "The S3 endpoint did not answer in time for "
+              + where
+              + " ("
+              + root.getMessage()
+              + "); raise S3_CONNECT_TIMEOUT / S3_READ_TIMEOUT if the store is slow",
+          e);
+    }
+    if (e instanceof SdkException
         && e.getMessage() != null
         && e.getMessage().contains("credentials")) {
       return new StorageException(
@@ -406,14 +392,12 @@ final class S3StorageClient implements StorageClient {
               + ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use IRSA, or awsAnonymousCredential=true for a public bucket",
           e);
     }
+    if (e instanceof SdkException) {
+      return new StorageException(
+          Kind.INVALID_CONFIG, "Cannot address " + where + ": " + e.getMessage(), e);
+    }
     return StorageException.transientFailure(
         "S3 request for " + where + " failed: " + e.getMessage(), e);
-  }
-
-  private static String errorCode(S3Exception e) {
-    return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null
-        ? ""
-        : e.awsErrorDetails().errorCode();
   }
 
   private static Throwable rootCause(Throwable t) {
@@ -426,41 +410,8 @@ final class S3StorageClient implements StorageClient {
     return t;
   }
 
-  /** Aborts the HTTP connection when closed before the end, instead of draining the body. */
-  private static final class AbortOnEarlyClose extends FilterInputStream {
-    private final ResponseInputStream<GetObjectResponse> response;
-    private boolean ended;
-
-    AbortOnEarlyClose(ResponseInputStream<GetObjectResponse> response) {
-      super(response);
-      this.response = response;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      ended |= b < 0;
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buf, int off, int len) throws IOException {
-      int n = super.read(buf, off, len);
-      ended |= n < 0;
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!ended) {
-        response.abort();
-      }
-      super.close();
-    }
-  }
-
   @Override
   public void close() {
-    s3.close();
+    // Idle kept-alive connections belong to the JDK's pool, which closes them itself.
   }
 }

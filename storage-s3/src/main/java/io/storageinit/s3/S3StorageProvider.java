@@ -1,5 +1,6 @@
 package io.storageinit.s3;
 
+import io.storageinit.api.HttpProxies;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageProvider;
@@ -28,6 +29,8 @@ public final class S3StorageProvider implements StorageProvider {
   public StorageClient open(ProviderContext context) {
     S3Settings settings = S3Settings.from(context);
     return new S3StorageClient(
-        settings, context.sslContext(settings.caBundle(), settings.verifySsl()));
+        settings,
+        context.sslContext(settings.caBundle(), settings.verifySsl()),
+        HttpProxies.from(context));
   }
 }

@@ -1,6 +1,5 @@
-package io.storageinit.http;
+package io.storageinit.api;
 
-import io.storageinit.api.ProviderContext;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.URI;
@@ -12,14 +11,22 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The proxies of the environment, as curl and most tools read them: {@code HTTP_PROXY} / {@code
- * HTTPS_PROXY} (either case) per scheme, {@code NO_PROXY} as a comma list of hosts, domain suffixes
- * or {@code *}. A P2P distribution layer (Dragonfly and the like) plugs in here.
+ * The HTTP proxies of the environment, read as curl and most tools read them: {@code HTTP_PROXY} /
+ * {@code HTTPS_PROXY} (either case) per scheme of the target, {@code NO_PROXY} as a comma list of
+ * hosts, domain suffixes or {@code *}. A proxy given as {@code http://user:pass@host:port}
+ * authenticates with Basic. Providers with HTTP clients of their own use it so that every backend
+ * honours the same variables; a P2P distribution layer (Dragonfly and the like) plugs in here.
+ *
+ * @param http the proxy for http:// targets
+ * @param https the proxy for https:// targets
+ * @param noProxy lower-case host names and domain suffixes reached directly
+ * @since 0.2
  */
-record Proxies(Optional<URI> http, Optional<URI> https, List<String> noProxy) {
+public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> noProxy) {
 
-  static Proxies from(ProviderContext context) {
-    return new Proxies(
+  /** Reads the proxy variables of {@code context}. */
+  public static HttpProxies from(ProviderContext context) {
+    return new HttpProxies(
         proxy(context, "HTTP_PROXY"),
         proxy(context, "HTTPS_PROXY"),
         first(context, "NO_PROXY")
@@ -40,8 +47,8 @@ record Proxies(Optional<URI> http, Optional<URI> https, List<String> noProxy) {
     return first(c, name).map(v -> URI.create(v.contains("://") ? v : "http://" + v));
   }
 
-  /** The proxy to reach {@code url} through, if any. */
-  Optional<URI> forUrl(URI url) {
+  /** Returns the proxy to reach {@code url} through, empty to connect directly. */
+  public Optional<URI> forUrl(URI url) {
     String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
     for (String entry : noProxy) {
       String suffix = entry.startsWith(".") ? entry : "." + entry;
@@ -52,16 +59,18 @@ record Proxies(Optional<URI> http, Optional<URI> https, List<String> noProxy) {
     return "https".equals(url.getScheme()) ? https : http;
   }
 
-  static Proxy asProxy(URI proxy) {
+  /** Returns {@code proxy} for {@link java.net.URL#openConnection(Proxy)}. */
+  public static Proxy asProxy(URI proxy) {
     int port =
         proxy.getPort() > 0 ? proxy.getPort() : ("https".equals(proxy.getScheme()) ? 443 : 80);
     return new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxy.getHost(), port));
   }
 
   /**
-   * A Proxy-Authorization value for proxies given with user info, as {@code http://user:pass@host}.
+   * Returns the Proxy-Authorization value for a proxy given with user info, as {@code
+   * http://user:pass@host}; empty otherwise.
    */
-  static Optional<String> authorization(URI proxy) {
+  public static Optional<String> authorization(URI proxy) {
     return Optional.ofNullable(proxy.getRawUserInfo())
         .map(
             u ->

@@ -1,0 +1,409 @@
+package io.storageinit.s3;
+
+import io.storageinit.api.HttpProxies;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.endpoints.AwsEndpointAttribute;
+import software.amazon.awssdk.awscore.endpoints.authscheme.EndpointAuthScheme;
+import software.amazon.awssdk.awscore.endpoints.authscheme.SigV4AuthScheme;
+import software.amazon.awssdk.endpoints.Endpoint;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.endpoints.S3EndpointParams;
+import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
+
+/**
+ * Sends signed S3 requests over the JDK's blocking HTTP/1.1 connections, which the JDK keeps alive
+ * and reuses. The AWS SDK provides what is hard to get right: credentials (the default chain with
+ * web identity, profiles and instance metadata), Signature V4, and, for AWS itself, the endpoint
+ * rules (regions, partitions, FIPS, dual-stack, Transfer Acceleration). What it does not bring is
+ * its request pipeline and HTTP client, whose set-up and per-request work cost more CPU than a
+ * model download on a small initContainer can spare (measured in bench/s3-bench.sh).
+ *
+ * <p>Each request is retried up to {@code S3_MAX_ATTEMPTS} times on a transient failure (a 5xx, 429
+ * or 408, or a connection that fails) before its body is handed out; a request to a bucket in
+ * another region is sent again there when no region was configured.
+ */
+final class S3Transport {
+  private static final long BASE_BACKOFF_MILLIS = 100;
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  private final S3Settings settings;
+  private final AwsCredentialsProvider credentials;
+  private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+  private final SSLSocketFactory tls;
+  private final HostnameVerifier anyHost;
+  private final HttpProxies proxies;
+
+  /** Where each bucket is, once known: its base URL and the region requests are signed for. */
+  private final Map<String, BucketEndpoint> buckets = new ConcurrentHashMap<>();
+
+  private volatile S3EndpointProvider endpointRules;
+
+  record BucketEndpoint(URI base, String region) {}
+
+  /** An HTTP status the store answered with, with S3's error code and message when it sent them. */
+  static final class Failure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+    final String code;
+    final transient Optional<String> bucketRegion;
+
+    Failure(int status, String code, String message, Optional<String> bucketRegion) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.bucketRegion = bucketRegion;
+    }
+  }
+
+  /** A response with a 2xx status. */
+  record Response(HttpURLConnection connection, int status) {
+    Optional<String> header(String name) {
+      return Optional.ofNullable(connection.getHeaderField(name));
+    }
+
+    /** The body; reading it to the end returns the connection for reuse, closing early drops it. */
+    InputStream body() throws IOException {
+      return new AbortOnEarlyClose(connection);
+    }
+  }
+
+  S3Transport(
+      S3Settings settings, SSLContext tls, HttpProxies proxies, AwsCredentialsProvider creds) {
+    this.settings = settings;
+    this.tls = tls.getSocketFactory();
+    this.anyHost = (host, session) -> true;
+    this.proxies = proxies;
+    this.credentials = creds;
+    // The JDK keeps 5 idle connections per server by default: fewer than the parallel streams.
+    if (System.getProperty("http.maxConnections") == null) {
+      System.setProperty("http.maxConnections", "64");
+    }
+  }
+
+  static AwsCredentialsProvider credentials(S3Settings s) {
+    if (s.anonymous()) {
+      return AnonymousCredentialsProvider.create();
+    }
+    if (s.accessKeyId().isPresent() && s.secretAccessKey().isPresent()) {
+      return StaticCredentialsProvider.create(
+          s.sessionToken().isPresent()
+              ? AwsSessionCredentials.create(
+                  s.accessKeyId().get(), s.secretAccessKey().get(), s.sessionToken().get())
+              : AwsBasicCredentials.create(s.accessKeyId().get(), s.secretAccessKey().get()));
+    }
+    return DefaultCredentialsProvider.create();
+  }
+
+  /**
+   * Sends a request and returns its 2xx response.
+   *
+   * @param key the object key, or null for a request on the bucket
+   * @param query query parameters, raw (they are encoded here)
+   * @throws Failure for an error status, once the retries are spent
+   * @throws IOException when the store cannot be reached, once the retries are spent
+   */
+  Response send(
+      SdkHttpMethod method,
+      String bucket,
+      String key,
+      Map<String, String> query,
+      Map<String, String> headers)
+      throws IOException {
+    boolean rerouted = false;
+    for (int attempt = 1; ; attempt++) {
+      BucketEndpoint at = buckets.computeIfAbsent(bucket, b -> resolve(b, defaultRegion()));
+      try {
+        return sendOnce(method, at, key, query, headers);
+      } catch (Failure f) {
+        if (!rerouted && f.bucketRegion.isPresent() && mayFollowBucket(f, at)) {
+          // No region configured and the bucket lives elsewhere: ask there, as the SDK's
+          // cross-region access does.
+          buckets.put(bucket, resolve(bucket, f.bucketRegion.get()));
+          rerouted = true;
+          attempt--;
+          continue;
+        }
+        if (!transientStatus(f.status, f.code) || attempt >= settings.maxAttempts()) {
+          throw f;
+        }
+        pause(attempt, f.status == 429 || "SlowDown".equals(f.code));
+      } catch (IOException e) {
+        if (e instanceof javax.net.ssl.SSLException || attempt >= settings.maxAttempts()) {
+          throw e;
+        }
+        pause(attempt, false);
+      }
+    }
+  }
+
+  private boolean mayFollowBucket(Failure f, BucketEndpoint at) {
+    return settings.region().isEmpty()
+        && settings.endpoint().isEmpty()
+        && (f.status == 301 || f.status == 400 || f.status == 403)
+        && !f.bucketRegion.get().equals(at.region());
+  }
+
+  private String defaultRegion() {
+    return settings.region().orElse("us-east-1");
+  }
+
+  static boolean transientStatus(int status, String code) {
+    return status >= 500
+        || status == 429
+        || status == 408
+        || "SlowDown".equals(code)
+        || "RequestTimeout".equals(code);
+  }
+
+  private static void pause(int attempt, boolean throttled) throws IOException {
+    long cap =
+        Math.min(
+            MAX_BACKOFF_MILLIS, (throttled ? 10 : 1) * BASE_BACKOFF_MILLIS * (1L << (attempt - 1)));
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting to retry");
+    }
+  }
+
+  private Response sendOnce(
+      SdkHttpMethod method,
+      BucketEndpoint at,
+      String key,
+      Map<String, String> query,
+      Map<String, String> headers)
+      throws IOException {
+    String path = at.base().getRawPath();
+    if (key != null) {
+      path = (path.endsWith("/") ? path : path + "/") + SdkHttpUtils.urlEncodeIgnoreSlashes(key);
+    } else if (path.isEmpty()) {
+      path = "/";
+    }
+    SdkHttpRequest.Builder request =
+        SdkHttpRequest.builder()
+            .method(method)
+            .protocol(at.base().getScheme())
+            .host(at.base().getHost())
+            .port(at.base().getPort())
+            .encodedPath(path);
+    query.forEach(request::putRawQueryParameter);
+    headers.forEach(request::putHeader);
+    SdkHttpRequest signed = sign(request.build(), at.region());
+    URI uri = signed.getUri();
+    Optional<URI> proxy = proxies.forUrl(uri);
+    HttpURLConnection c =
+        (HttpURLConnection)
+            (proxy.isPresent()
+                ? uri.toURL().openConnection(HttpProxies.asProxy(proxy.get()))
+                : uri.toURL().openConnection());
+    proxy
+        .flatMap(HttpProxies::authorization)
+        .ifPresent(a -> c.setRequestProperty("Proxy-Authorization", a));
+    c.setRequestMethod(method.name());
+    c.setInstanceFollowRedirects(false);
+    c.setUseCaches(false);
+    c.setConnectTimeout((int) settings.connectTimeout().toMillis());
+    c.setReadTimeout((int) settings.readTimeout().toMillis());
+    if (c instanceof HttpsURLConnection https) {
+      https.setSSLSocketFactory(tls);
+      if (!settings.verifySsl()) {
+        https.setHostnameVerifier(anyHost);
+      }
+    }
+    signed.forEachHeader(
+        (name, values) -> {
+          // The JDK sets Host itself, to the same value the signature covers.
+          if (!name.equalsIgnoreCase("Host")) {
+            values.forEach(v -> c.addRequestProperty(name, v));
+          }
+        });
+    int status;
+    try {
+      status = c.getResponseCode();
+    } catch (IOException e) {
+      c.disconnect();
+      throw e;
+    }
+    if (status / 100 == 2) {
+      return new Response(c, status);
+    }
+    throw failure(c, status);
+  }
+
+  private SdkHttpRequest sign(SdkHttpRequest request, String region) {
+    AwsCredentialsIdentity identity = credentials.resolveCredentials();
+    if (settings.anonymous()) {
+      return request;
+    }
+    return signer
+        .sign(
+            r ->
+                r.identity(identity)
+                    .request(request)
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                    .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
+                    .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false))
+        .request();
+  }
+
+  /** Reads S3's error document, if any, and lets the connection go back to the pool. */
+  private static Failure failure(HttpURLConnection c, int status) {
+    Optional<String> region = Optional.ofNullable(c.getHeaderField("x-amz-bucket-region"));
+    String code = "";
+    String message = "";
+    try (InputStream err = c.getErrorStream()) {
+      if (err != null) {
+        Map<String, String> fields = S3Xml.error(err);
+        code = fields.getOrDefault("Code", "");
+        message = fields.getOrDefault("Message", "");
+        if (region.isEmpty() && fields.containsKey("Region")) {
+          region = Optional.of(fields.get("Region"));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not an S3 error document (a proxy's page, say): the status says enough.
+      c.disconnect();
+    }
+    if (code.isEmpty()) {
+      code =
+          switch (status) {
+            case 404 -> "NotFound";
+            case 403 -> "AccessDenied";
+            case 301 -> "PermanentRedirect";
+            default -> "";
+          };
+    }
+    return new Failure(status, code, message, region);
+  }
+
+  /** Where {@code bucket} is answered, and the region to sign for. */
+  private BucketEndpoint resolve(String bucket, String region) {
+    if (settings.endpoint().isPresent()) {
+      URI e = settings.endpoint().get();
+      String path = e.getRawPath() == null ? "" : e.getRawPath();
+      if (path.endsWith("/")) {
+        path = path.substring(0, path.length() - 1);
+      }
+      URI base =
+          settings.virtualHosted()
+              ? URI.create(
+                  e.getScheme()
+                      + "://"
+                      + bucket
+                      + "."
+                      + e.getHost()
+                      + (e.getPort() > 0 ? ":" + e.getPort() : "")
+                      + path)
+              : URI.create(
+                  e.getScheme()
+                      + "://"
+                      + e.getRawAuthority()
+                      + path
+                      + "/"
+                      + SdkHttpUtils.urlEncode(bucket));
+      return new BucketEndpoint(base, region);
+    }
+    // AWS itself: the SDK's endpoint rules know every partition's host names.
+    if (endpointRules == null) {
+      endpointRules = S3EndpointProvider.defaultProvider();
+    }
+    Endpoint endpoint =
+        endpointRules
+            .resolveEndpoint(
+                S3EndpointParams.builder()
+                    .region(Region.of(region))
+                    .bucket(bucket)
+                    .accelerate(settings.accelerate())
+                    .useFips(settings.useFips())
+                    .useDualStack(settings.useDualStack())
+                    .forcePathStyle(settings.virtualHosted() ? false : null)
+                    .build())
+            .join();
+    String signingRegion = region;
+    for (EndpointAuthScheme scheme :
+        Optional.ofNullable(endpoint.attribute(AwsEndpointAttribute.AUTH_SCHEMES))
+            .orElse(java.util.List.of())) {
+      if (scheme instanceof SigV4AuthScheme v4 && v4.signingRegion() != null) {
+        signingRegion = v4.signingRegion();
+        break;
+      }
+    }
+    return new BucketEndpoint(endpoint.url(), signingRegion);
+  }
+
+  /** The base URL of a bucket, for messages. */
+  Optional<URI> endpointOf(String bucket) {
+    return Optional.ofNullable(buckets.get(bucket)).map(BucketEndpoint::base);
+  }
+
+  /** Raw query parameters in a stable order. */
+  static Map<String, String> query(String... pairs) {
+    Map<String, String> q = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < pairs.length; i += 2) {
+      if (pairs[i + 1] != null) {
+        q.put(pairs[i], pairs[i + 1]);
+      }
+    }
+    return q;
+  }
+
+  /** Drops the connection when closed before the end, instead of draining the rest of the body. */
+  private static final class AbortOnEarlyClose extends FilterInputStream {
+    private final HttpURLConnection connection;
+    private boolean ended;
+
+    AbortOnEarlyClose(HttpURLConnection connection) throws IOException {
+      super(connection.getInputStream());
+      this.connection = connection;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      ended |= b < 0;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      ended |= n < 0;
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!ended) {
+        connection.disconnect();
+      }
+      super.close();
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package io.storageinit.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+
+/** Reads the two XML documents the S3 provider needs: a ListObjectsV2 page and an error. */
+final class S3Xml {
+  private static final XMLInputFactory XML = factory();
+
+  private S3Xml() {}
+
+  private static XMLInputFactory factory() {
+    // The JDK's own parser (no service lookup), with no DTDs and no external entities.
+    XMLInputFactory f = XMLInputFactory.newDefaultFactory();
+    f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+    f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+    return f;
+  }
+
+  /** One object of a listing. */
+  record Entry(String key, long size, String etag, Instant lastModified) {}
+
+  /** One page of ListObjectsV2: its objects, and the token of the next page if there is one. */
+  record Page(List<Entry> entries, Optional<String> nextToken) {}
+
+  /**
+   * Parses a ListObjectsV2 result. Keys are decoded when the store says it URL-encoded them ({@code
+   * encoding-type=url}, asked for so that keys with characters XML 1.0 cannot carry still list).
+   */
+  static Page listPage(InputStream body) throws IOException {
+    InputStream in = kept(body);
+    List<Entry> entries = new ArrayList<>();
+    String token = null;
+    boolean truncated = false;
+    boolean urlEncoded = false;
+    try {
+      XMLStreamReader r = XML.createXMLStreamReader(in);
+      String key = null;
+      String etag = null;
+      long size = 0;
+      Instant modified = null;
+      int depth = 0;
+      boolean inContents = false;
+      while (r.hasNext()) {
+        int event = r.next();
+        if (event == XMLStreamConstants.START_ELEMENT) {
+          depth++;
+          String name = r.getLocalName();
+          if (depth == 1 && !name.equals("ListBucketResult")) {
+            throw new Malformed("a listing's root element is " + name + ", not ListBucketResult");
+          }
+          if (depth == 2 && name.equals("Contents")) {
+            inContents = true;
+            key = null;
+            etag = null;
+            size = 0;
+            modified = null;
+          } else if (inContents && depth == 3) {
+            switch (name) {
+              case "Key" -> key = r.getElementText();
+              case "Size" -> size = Long.parseLong(r.getElementText().trim());
+              case "ETag" -> etag = r.getElementText();
+              case "LastModified" -> modified = Instant.parse(r.getElementText().trim());
+              default -> {
+                continue;
+              }
+            }
+            depth--; // getElementText consumed the end tag
+          } else if (depth == 2) {
+            switch (name) {
+              case "NextContinuationToken" -> token = r.getElementText();
+              case "IsTruncated" -> truncated = Boolean.parseBoolean(r.getElementText().trim());
+              case "EncodingType" -> urlEncoded = "url".equalsIgnoreCase(r.getElementText().trim());
+              default -> {
+                continue;
+              }
+            }
+            depth--;
+          }
+        } else if (event == XMLStreamConstants.END_ELEMENT) {
+          if (depth == 2 && inContents) {
+            inContents = false;
+            if (key == null) {
+              throw new Malformed("a listing entry has no Key");
+            }
+            entries.add(new Entry(key, size, etag, modified));
+          }
+          depth--;
+        }
+      }
+      r.close();
+      drain(in);
+    } catch (XMLStreamException e) {
+      throw ioOr(e);
+    } catch (RuntimeException e) {
+      throw new Malformed("a listing is not a ListObjectsV2 result: " + e);
+    }
+    if (urlEncoded) {
+      entries.replaceAll(
+          e ->
+              new Entry(
+                  URLDecoder.decode(e.key(), StandardCharsets.UTF_8),
+                  e.size(),
+                  e.etag(),
+                  e.lastModified()));
+    }
+    if (truncated && (token == null || token.isEmpty())) {
+      throw new Malformed("a listing page is truncated but has no NextContinuationToken");
+    }
+    return new Page(entries, truncated ? Optional.of(token) : Optional.empty());
+  }
+
+  /** The top-level fields of an S3 error document ({@code Code}, {@code Message}, ...). */
+  static Map<String, String> error(InputStream body) throws IOException {
+    InputStream in = kept(body);
+    Map<String, String> fields = new HashMap<>();
+    try {
+      XMLStreamReader r = XML.createXMLStreamReader(in);
+      int depth = 0;
+      while (r.hasNext()) {
+        int event = r.next();
+        if (event == XMLStreamConstants.START_ELEMENT) {
+          depth++;
+          if (depth == 2) {
+            fields.put(r.getLocalName(), r.getElementText());
+            depth--;
+          }
+        } else if (event == XMLStreamConstants.END_ELEMENT) {
+          depth--;
+        }
+      }
+      r.close();
+    } catch (XMLStreamException e) {
+      throw ioOr(e);
+    }
+    drain(in);
+    return fields;
+  }
+
+  /** A document that is not what S3 sends: retrying will not help. */
+  static final class Malformed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Malformed(String message) {
+      super(message);
+    }
+  }
+
+  /** The I/O failure under a parse failure, or the parse failure as {@link Malformed}. */
+  private static IOException ioOr(XMLStreamException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException io) {
+        return io;
+      }
+      if (t instanceof XMLStreamException x && x.getNestedException() instanceof IOException io) {
+        return io;
+      }
+    }
+    return new Malformed("not an S3 XML document: " + e.getMessage());
+  }
+
+  /** The stream, shielded from the parser, which closes it at the end of the document. */
+  private static InputStream kept(InputStream in) {
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public void close() {
+        // The caller closes the body.
+      }
+    };
+  }
+
+  /** Reads what follows the document, so that the connection can serve the next request. */
+  private static void drain(InputStream in) throws IOException {
+    in.transferTo(java.io.OutputStream.nullOutputStream());
+  }
+}
