@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -47,7 +48,7 @@ final class S3StorageClient implements StorageClient {
   /** S3-compatible stores that do not know x-amz-checksum-mode answer 501: then ask without it. */
   private final AtomicBoolean checksumMode = new AtomicBoolean(true);
 
-  S3StorageClient(S3Settings settings, SSLContext tls, HttpProxies proxies) {
+  S3StorageClient(S3Settings settings, Supplier<SSLContext> tls, HttpProxies proxies) {
     this.settings = settings;
     this.http = new S3Transport(settings, tls, proxies, S3Transport.credentials(settings));
   }

@@ -30,7 +30,7 @@ public final class S3StorageProvider implements StorageProvider {
     S3Settings settings = S3Settings.from(context);
     return new S3StorageClient(
         settings,
-        context.sslContext(settings.caBundle(), settings.verifySsl()),
+        () -> context.sslContext(settings.caBundle(), settings.verifySsl()),
         HttpProxies.from(context));
   }
 }

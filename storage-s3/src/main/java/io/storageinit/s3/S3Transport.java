@@ -11,10 +11,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -47,13 +50,15 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * another region is sent again there when no region was configured.
  */
 final class S3Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(S3Transport.class);
   private static final long BASE_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
   private final S3Settings settings;
   private final AwsCredentialsProvider credentials;
   private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
-  private final SSLSocketFactory tls;
+  private final Supplier<SSLContext> tlsContext;
+  private volatile SSLSocketFactory tls;
   private final HostnameVerifier anyHost;
   private final HttpProxies proxies;
 
@@ -92,9 +97,12 @@ final class S3Transport {
   }
 
   S3Transport(
-      S3Settings settings, SSLContext tls, HttpProxies proxies, AwsCredentialsProvider creds) {
+      S3Settings settings,
+      Supplier<SSLContext> tls,
+      HttpProxies proxies,
+      AwsCredentialsProvider creds) {
     this.settings = settings;
-    this.tls = tls.getSocketFactory();
+    this.tlsContext = tls;
     this.anyHost = (host, session) -> true;
     this.proxies = proxies;
     this.credentials = creds;
@@ -150,11 +158,13 @@ final class S3Transport {
         if (!transientStatus(f.status, f.code) || attempt >= settings.maxAttempts()) {
           throw f;
         }
+        LOG.debug("{} s3://{}/{} answered {} {}; retrying", method, bucket, key, f.status, f.code);
         pause(attempt, f.status == 429 || "SlowDown".equals(f.code));
       } catch (IOException e) {
         if (e instanceof javax.net.ssl.SSLException || attempt >= settings.maxAttempts()) {
           throw e;
         }
+        LOG.debug("{} s3://{}/{} failed: {}; retrying", method, bucket, key, e.toString());
         pause(attempt, false);
       }
     }
@@ -172,7 +182,8 @@ final class S3Transport {
   }
 
   static boolean transientStatus(int status, String code) {
-    return status >= 500
+    // 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry.
+    return (status >= 500 && status != 501 && status != 505)
         || status == 429
         || status == 408
         || "SlowDown".equals(code)
@@ -230,7 +241,7 @@ final class S3Transport {
     c.setConnectTimeout((int) settings.connectTimeout().toMillis());
     c.setReadTimeout((int) settings.readTimeout().toMillis());
     if (c instanceof HttpsURLConnection https) {
-      https.setSSLSocketFactory(tls);
+      https.setSSLSocketFactory(tls());
       if (!settings.verifySsl()) {
         https.setHostnameVerifier(anyHost);
       }
@@ -253,6 +264,20 @@ final class S3Transport {
       return new Response(c, status);
     }
     throw failure(c, status);
+  }
+
+  /** The TLS set-up, made on the first https request: loading the system's CAs takes a while. */
+  private SSLSocketFactory tls() {
+    SSLSocketFactory f = tls;
+    if (f == null) {
+      synchronized (this) {
+        if (tls == null) {
+          tls = tlsContext.get().getSocketFactory();
+        }
+        f = tls;
+      }
+    }
+    return f;
   }
 
   private SdkHttpRequest sign(SdkHttpRequest request, String region) {

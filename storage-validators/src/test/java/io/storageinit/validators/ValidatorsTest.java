@@ -44,6 +44,20 @@ class ValidatorsTest {
             safetensorsProblem(
                 "{\"a\":{\"dtype\":\"U8\",\"shape\":[9],\"data_offsets\":[0,9]}}", 4))
         .contains("outside");
+    assertThat(
+            safetensorsProblem(
+                "{\"a\":{\"dtype\":\"U8\",\"shape\":[1.5],\"data_offsets\":[0,1]}}", 1))
+        .contains("bad shape [null]");
+    assertThat(safetensorsProblem("{\"a\":{\"dtype\":\"U8\",\"shape\":[1]}}", 1))
+        .contains("lacks a shape or a [begin, end] data_offsets");
+    assertThat(safetensorsProblem("{\"a\":[1]}", 1)).contains("tensor 'a' has an unknown dtype");
+    assertThat(safetensorsProblem(Safetensors.VALID + " {}", 32)).contains("not JSON");
+    assertThat(
+            safetensorsProblem(
+                "{\"__metadata__\":{\"nested\":{\"x\":[1,{}]}},"
+                    + "\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"extra\":{}}}",
+                1))
+        .isNull();
   }
 
   @Test
