@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -29,21 +32,20 @@ import software.amazon.awssdk.awscore.endpoints.authscheme.EndpointAuthScheme;
 import software.amazon.awssdk.awscore.endpoints.authscheme.SigV4AuthScheme;
 import software.amazon.awssdk.endpoints.Endpoint;
 import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.endpoints.S3EndpointParams;
 import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
-import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
  * Sends signed S3 requests over the JDK's blocking HTTP/1.1 connections, which the JDK keeps alive
  * and reuses. The AWS SDK provides what is hard to get right: credentials (the default chain with
  * web identity, profiles and instance metadata), Signature V4, and, for AWS itself, the endpoint
  * rules (regions, partitions, FIPS, dual-stack, Transfer Acceleration). What it does not bring is
- * its request pipeline and HTTP client, whose set-up and per-request work cost more CPU than a
- * model download on a small initContainer can spare (measured in bench/s3-bench.sh).
+ * its request pipeline, HTTP client and general signer, whose set-up and per-request work cost more
+ * CPU than a model download on a small initContainer can spare (measured in bench/s3-bench.sh);
+ * requests here are only GET and HEAD, signed by {@link SigV4}.
  *
  * <p>Each request is retried up to {@code S3_MAX_ATTEMPTS} times on a transient failure (a 5xx, 429
  * or 408, or a connection that fails) before its body is handed out; a request to a bucket in
@@ -56,7 +58,7 @@ final class S3Transport {
 
   private final S3Settings settings;
   private final AwsCredentialsProvider credentials;
-  private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+  private final SigV4 signer = new SigV4();
   private final Supplier<SSLContext> tlsContext;
   private volatile SSLSocketFactory tls;
   private final HostnameVerifier anyHost;
@@ -209,23 +211,35 @@ final class S3Transport {
       Map<String, String> query,
       Map<String, String> headers)
       throws IOException {
-    String path = at.base().getRawPath();
+    String path = at.base().getRawPath() == null ? "" : at.base().getRawPath();
     if (key != null) {
-      path = (path.endsWith("/") ? path : path + "/") + SdkHttpUtils.urlEncodeIgnoreSlashes(key);
+      path = (path.endsWith("/") ? path : path + "/") + SigV4.uriEncode(key, true);
     } else if (path.isEmpty()) {
       path = "/";
     }
-    SdkHttpRequest.Builder request =
-        SdkHttpRequest.builder()
-            .method(method)
-            .protocol(at.base().getScheme())
-            .host(at.base().getHost())
-            .port(at.base().getPort())
-            .encodedPath(path);
-    query.forEach(request::putRawQueryParameter);
-    headers.forEach(request::putHeader);
-    SdkHttpRequest signed = sign(request.build(), at.region());
-    URI uri = signed.getUri();
+    URI base = at.base();
+    int defaultPort = "https".equals(base.getScheme()) ? 443 : 80;
+    String host =
+        base.getHost()
+            + (base.getPort() > 0 && base.getPort() != defaultPort ? ":" + base.getPort() : "");
+    TreeMap<String, String> signed = new TreeMap<>();
+    headers.forEach((k, v) -> signed.put(k.toLowerCase(Locale.ROOT), v));
+    signed.put("host", host);
+    if (!settings.anonymous()) {
+      AwsCredentialsIdentity id = credentials.resolveCredentials();
+      signer.sign(
+          method.name(),
+          path,
+          query,
+          signed,
+          at.region(),
+          id.accessKeyId(),
+          id.secretAccessKey(),
+          id instanceof AwsSessionCredentialsIdentity session ? session.sessionToken() : null,
+          Instant.now());
+    }
+    String queryString = query.isEmpty() ? "" : "?" + SigV4.canonicalQuery(query);
+    URI uri = URI.create(base.getScheme() + "://" + host + path + queryString);
     Optional<URI> proxy = proxies.forUrl(uri);
     HttpURLConnection c =
         (HttpURLConnection)
@@ -246,11 +260,11 @@ final class S3Transport {
         https.setHostnameVerifier(anyHost);
       }
     }
-    signed.forEachHeader(
-        (name, values) -> {
-          // The JDK sets Host itself, to the same value the signature covers.
-          if (!name.equalsIgnoreCase("Host")) {
-            values.forEach(v -> c.addRequestProperty(name, v));
+    // The JDK sets Host itself, to the same value the signature covers.
+    signed.forEach(
+        (name, value) -> {
+          if (!name.equals("host")) {
+            c.setRequestProperty(name, value);
           }
         });
     int status;
@@ -278,24 +292,6 @@ final class S3Transport {
       }
     }
     return f;
-  }
-
-  private SdkHttpRequest sign(SdkHttpRequest request, String region) {
-    AwsCredentialsIdentity identity = credentials.resolveCredentials();
-    if (settings.anonymous()) {
-      return request;
-    }
-    return signer
-        .sign(
-            r ->
-                r.identity(identity)
-                    .request(request)
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                    .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-                    .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
-                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false))
-        .request();
   }
 
   /** Reads S3's error document, if any, and lets the connection go back to the pool. */
@@ -352,7 +348,7 @@ final class S3Transport {
                       + e.getRawAuthority()
                       + path
                       + "/"
-                      + SdkHttpUtils.urlEncode(bucket));
+                      + SigV4.uriEncode(bucket, false));
       return new BucketEndpoint(base, region);
     }
     // AWS itself: the SDK's endpoint rules know every partition's host names.
