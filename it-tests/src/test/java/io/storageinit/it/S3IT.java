@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -90,6 +91,54 @@ class S3IT {
                     "weights/part-0.bin", "file 1000",
                     "weights/deep", "dir",
                     "weights/deep/part-1.bin", "file 2000")));
+  }
+
+  @Test
+  void keysWithSpacesPlusSignsAndUnicodeArriveUnderTheirNames() throws Exception {
+    Map<String, String> keys = new TreeMap<>();
+    for (String name :
+        List.of(
+            "a b.txt",
+            "plus+sign.txt",
+            "pct%20literal.txt",
+            "ünïcødé/模型.bin",
+            "sym~_-.'()!$,;=@.bin",
+            "q?hash#amp&.bin")) {
+      keys.put(name, "content of " + name);
+      s3.put(bucket, "odd/" + name, keys.get(name).getBytes(StandardCharsets.UTF_8));
+    }
+    Cli.Result r = fetch("odd");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    for (Map.Entry<String, String> k : keys.entrySet()) {
+      assertThat(dest.resolve(k.getKey())).hasContent(k.getValue());
+    }
+    Cli.Result one =
+        Cli.run(
+            s3.environment(),
+            "s3://" + bucket + "/odd/plus+sign.txt",
+            tmp.resolve("one").toString());
+    assertThat(one.exitCode()).as(one.output()).isZero();
+    assertThat(tmp.resolve("one/plus+sign.txt")).hasContent("content of plus+sign.txt");
+  }
+
+  @Test
+  void theEnvironmentsProxyCarriesTheRequestsUnlessNoProxyNamesTheHost() throws Exception {
+    s3.put(bucket, "p/model.bin", random(100_000));
+    try (ResettingProxy proxy = new ResettingProxy(s3.port())) {
+      Map<String, String> env = new HashMap<>(s3.environment());
+      env.put("HTTP_PROXY", "http://127.0.0.1:" + proxy.port());
+      Cli.Result r = fetch(env, "p");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(dest.resolve("model.bin")).hasSize(100_000);
+      assertThat(proxy.connections()).isPositive();
+
+      int before = proxy.connections();
+      env.put("NO_PROXY", "example.com,127.0.0.1");
+      Cli.Result direct = Cli.run(env, "s3://" + bucket + "/p", tmp.resolve("direct").toString());
+      assertThat(direct.exitCode()).as(direct.output()).isZero();
+      assertThat(tmp.resolve("direct/model.bin")).hasSize(100_000);
+      assertThat(proxy.connections()).isEqualTo(before);
+    }
   }
 
   @Test

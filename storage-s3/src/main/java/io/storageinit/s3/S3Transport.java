@@ -325,7 +325,7 @@ final class S3Transport {
   }
 
   /** Where {@code bucket} is answered, and the region to sign for. */
-  private BucketEndpoint resolve(String bucket, String region) {
+  BucketEndpoint resolve(String bucket, String region) {
     if (settings.endpoint().isPresent()) {
       URI e = settings.endpoint().get();
       String path = e.getRawPath() == null ? "" : e.getRawPath();

@@ -28,6 +28,7 @@ public final class ResettingProxy implements AutoCloseable {
           });
   private final AtomicInteger cutsLeft = new AtomicInteger();
   private final AtomicInteger cuts = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
   private volatile long afterBytes = Long.MAX_VALUE;
 
   public ResettingProxy(int targetPort) throws IOException {
@@ -48,6 +49,11 @@ public final class ResettingProxy implements AutoCloseable {
     return this;
   }
 
+  /** How many connections clients opened so far. */
+  public int connections() {
+    return connections.get();
+  }
+
   /** How many connections were cut so far. */
   public int cuts() {
     return cuts.get();
@@ -57,6 +63,7 @@ public final class ResettingProxy implements AutoCloseable {
     while (!listener.isClosed()) {
       try {
         Socket client = listener.accept();
+        connections.incrementAndGet();
         Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         threads.submit(
             () ->
