@@ -463,7 +463,9 @@ final class TransferEngine {
           Files.setLastModifiedTime(partial, FileTime.from(object.lastModified().get()));
         }
         moveIntoPlace(partial, target);
-        Files.deleteIfExists(parts);
+        if (rangedReads && object.size() > partSize) {
+          Files.deleteIfExists(parts);
+        }
         stats.filesDone.incrementAndGet();
         LOG.debug("done: {}", target);
       } catch (StorageException e) {
