@@ -88,6 +88,12 @@ run() {
   printf '  %-5s round %d %-26s %7.2fs %6d MiB RSS\n' "$set" "$r" "$tool" "$secs" $((kb / 1024))
   rm -rf "$out"
 }
+# One untimed pass per set first, so that every timed tool meets a server whose JIT is warm.
+for set in big tiny; do
+  rm -rf "$work/out/warm-up"
+  rclone copy "bench:bench/$set" "$work/out/warm-up" >/dev/null 2>&1
+  rm -rf "$work/out/warm-up"
+done
 for set in big tiny; do
   for r in $(seq 1 "$ROUNDS"); do
     for t in "${tools[@]}"; do run "$set" "$t"; done

@@ -36,9 +36,30 @@ final class SigV4 {
   private final ThreadLocal<ThreadState> perThread = ThreadLocal.withInitial(ThreadState::new);
 
   private static final class ThreadState {
-    final MessageDigest sha256 = newInstance(() -> MessageDigest.getInstance("SHA-256"));
-    final Mac hmac = newInstance(() -> Mac.getInstance("HmacSHA256"));
+    final MessageDigest sha256 = newInstance(SigV4::newSha256);
+    final Mac hmac = newInstance(SigV4::newMac);
     SigningKey keyed;
+  }
+
+  /**
+   * Asks the JDK's own provider by name: a plain lookup of a Mac loads every installed provider
+   * first, which costs tens of milliseconds at start-up. Another provider serves when that one is
+   * absent (a FIPS-configured JDK).
+   */
+  private static MessageDigest newSha256() throws GeneralSecurityException {
+    try {
+      return MessageDigest.getInstance("SHA-256", "SUN");
+    } catch (java.security.NoSuchProviderException e) {
+      return MessageDigest.getInstance("SHA-256");
+    }
+  }
+
+  private static Mac newMac() throws GeneralSecurityException {
+    try {
+      return Mac.getInstance("HmacSHA256", "SunJCE");
+    } catch (java.security.NoSuchProviderException e) {
+      return Mac.getInstance("HmacSHA256");
+    }
   }
 
   private interface JcaFactory<T> {
@@ -168,7 +189,7 @@ final class SigV4 {
 
   private static byte[] hmac(byte[] key, String data) {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+      Mac mac = newMac();
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
       return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
