@@ -49,7 +49,9 @@ record Settings(
   record ArchiveLimits(long maxBytes, long maxEntries, long maxRatio) {}
 
   static final int DEFAULT_CONCURRENCY = 8;
-  static final long DEFAULT_PART_SIZE = 16L << 20;
+
+  /** STORAGE_PART_SIZE unset: the engine sizes ranges per plan. */
+  static final long AUTO_PART_SIZE = 0;
 
   /** Jackson costs a tenth of a second to start: only runs that have JSON to read pay it. */
   private static final class Json {
@@ -62,7 +64,7 @@ record Settings(
   static Settings fromEnvironment(Map<String, String> env) {
     Reader r = new Reader(env);
     int concurrency = r.integer("STORAGE_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 256);
-    long partSize = r.size("STORAGE_PART_SIZE", DEFAULT_PART_SIZE, 64 << 10, 1L << 32);
+    long partSize = r.size("STORAGE_PART_SIZE", AUTO_PART_SIZE, 64 << 10, 1L << 32);
     int maxAttempts = r.integer("STORAGE_MAX_ATTEMPTS", 5, 1, 100);
     Duration initialDelay =
         Duration.ofMillis(r.integer("STORAGE_RETRY_INITIAL_DELAY_MS", 200, 0, 600_000));

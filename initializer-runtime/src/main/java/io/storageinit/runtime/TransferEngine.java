@@ -60,7 +60,12 @@ final class TransferEngine {
   record Planned(RemoteObject object, Path target) {}
 
   private final int concurrency;
+
+  /** The configured range size, or 0 to choose one per plan ({@link #autoPartSize}). */
   private final long partSize;
+
+  static final long MIN_AUTO_PART = 8L << 20;
+  static final long MAX_AUTO_PART = 64L << 20;
   private final Retrier retrier;
   private final TransferStats stats;
   private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
@@ -88,6 +93,8 @@ final class TransferEngine {
   void fetch(StorageClient client, List<Planned> files) {
     boolean ranged = client.capabilities().contains(Capability.RANGED_READS);
     int streams = Math.min(concurrency, client.concurrencyLimit().orElse(concurrency));
+    long part = partSize > 0 ? partSize : autoPartSize(files, streams);
+    LOG.debug("{} streams, ranges of {} bytes", streams, part);
     ExecutorService pool =
         Executors.newFixedThreadPool(
             Math.max(1, streams),
@@ -109,7 +116,7 @@ final class TransferEngine {
           LOG.debug("up to date: {}", p.target());
           continue;
         }
-        FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), failure);
+        FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), part, failure);
         all.addAll(job.submit(pool));
       }
       CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
@@ -133,6 +140,26 @@ final class TransferEngine {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * The range size when none is configured: large enough that a model of big files takes few
+   * requests (each costs the store and the client CPU, and a round trip), small enough that every
+   * stream gets at least two ranges of the plan's large files. Between {@link #MIN_AUTO_PART} and
+   * {@link #MAX_AUTO_PART}, in whole MiB; the same plan always gets the same size, so an
+   * interrupted run resumes with the ranges it recorded.
+   */
+  static long autoPartSize(List<Planned> files, int streams) {
+    long total = 0;
+    for (Planned p : files) {
+      if (p.object().size() > MIN_AUTO_PART) {
+        total += p.object().size();
+      }
+    }
+    long perRange = total / (2L * Math.max(1, streams));
+    long mib = 1L << 20;
+    long rounded = (perRange + mib - 1) / mib * mib;
+    return Math.max(MIN_AUTO_PART, Math.min(MAX_AUTO_PART, rounded));
   }
 
   private static StorageException asStorageException(Throwable t) {
@@ -169,13 +196,19 @@ final class TransferEngine {
     private final Path partial;
     private final Path parts;
     private final boolean rangedReads;
+    private final long partSize;
     private final AtomicReference<Throwable> failure;
     private FileChannel channel;
     private AtomicInteger remaining;
 
     FileJob(
-        StorageClient client, Planned p, boolean rangedReads, AtomicReference<Throwable> failure) {
+        StorageClient client,
+        Planned p,
+        boolean rangedReads,
+        long partSize,
+        AtomicReference<Throwable> failure) {
       this.client = client;
+      this.partSize = partSize;
       this.object = p.object();
       this.target = p.target();
       this.partial = partialOf(target);

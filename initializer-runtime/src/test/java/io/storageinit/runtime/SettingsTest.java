@@ -13,7 +13,7 @@ class SettingsTest {
   void defaultsSuitAnInitContainer() {
     Settings s = Settings.fromEnvironment(Map.of());
     assertThat(s.concurrency()).isEqualTo(Settings.DEFAULT_CONCURRENCY);
-    assertThat(s.partSize()).isEqualTo(16L << 20);
+    assertThat(s.partSize()).isEqualTo(Settings.AUTO_PART_SIZE);
     assertThat(s.localMode()).isEqualTo(Settings.LocalMode.LINK);
     assertThat(s.allowPatterns()).isEmpty();
     assertThat(s.storageConfig()).isEmpty();

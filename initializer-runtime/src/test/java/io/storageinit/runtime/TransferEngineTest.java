@@ -36,6 +36,35 @@ class TransferEngineTest {
     return b;
   }
 
+  private static TransferEngine.Planned planned(long size) {
+    return new TransferEngine.Planned(
+        io.storageinit.api.RemoteObject.builder("mem://" + size, "f" + size).size(size).build(),
+        Path.of("f" + size));
+  }
+
+  @Test
+  void withoutAConfiguredSizeRangesGiveEveryStreamTwoAndStayBetween8And64MiB() {
+    long mib = 1L << 20;
+    // One 200 MiB file and 8 streams: 16 ranges of 13 MiB (rounded up to whole MiB).
+    assertThat(TransferEngine.autoPartSize(List.of(planned(200 * mib)), 8)).isEqualTo(13 * mib);
+    // Four 256 MiB shards: 64 MiB ranges, 16 requests instead of 64.
+    assertThat(
+            TransferEngine.autoPartSize(
+                List.of(
+                    planned(256 * mib), planned(256 * mib), planned(256 * mib), planned(256 * mib)),
+                8))
+        .isEqualTo(64 * mib);
+    // Small files do not count; a small model keeps the smallest range.
+    assertThat(TransferEngine.autoPartSize(List.of(planned(20 * mib), planned(4096)), 8))
+        .isEqualTo(8 * mib);
+    // Huge models are capped, and one stream needs no more than two ranges per file.
+    assertThat(TransferEngine.autoPartSize(List.of(planned(40L << 30)), 8)).isEqualTo(64 * mib);
+    assertThat(TransferEngine.autoPartSize(List.of(planned(48 * mib)), 1)).isEqualTo(24 * mib);
+    // The same plan always gets the same size, so an interrupted run resumes its ranges.
+    assertThat(TransferEngine.autoPartSize(List.of(planned(200 * mib)), 8))
+        .isEqualTo(TransferEngine.autoPartSize(List.of(planned(200 * mib)), 8));
+  }
+
   @Test
   void largeObjectsAreFetchedInRangesAndLandWhole() throws Exception {
     FakeClient client = new FakeClient(true);
