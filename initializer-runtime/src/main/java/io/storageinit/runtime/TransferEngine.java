@@ -105,6 +105,7 @@ final class TransferEngine {
             });
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<CompletableFuture<Void>> all = new ArrayList<>();
+    java.util.Set<Path> folders = new java.util.HashSet<>();
     try {
       for (Planned p : files) {
         stats.filesExpected.incrementAndGet();
@@ -117,7 +118,7 @@ final class TransferEngine {
           continue;
         }
         FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), part, failure);
-        all.addAll(job.submit(pool));
+        all.addAll(job.submit(pool, folders));
       }
       CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
       // Wake up on the first failure rather than after every other transfer has finished.
@@ -217,9 +218,15 @@ final class TransferEngine {
       this.failure = failure;
     }
 
-    List<CompletableFuture<Void>> submit(ExecutorService pool) {
+    /**
+     * Starts the transfer; {@code folders} holds the folders this fetch has already made, so that a
+     * model of thousands of files in one folder does not ask the file system thousands of times.
+     */
+    List<CompletableFuture<Void>> submit(ExecutorService pool, java.util.Set<Path> folders) {
       try {
-        Files.createDirectories(target.getParent());
+        if (folders.add(target.getParent())) {
+          Files.createDirectories(target.getParent());
+        }
         long size = object.size();
         if (rangedReads && size > partSize) {
           int count = (int) ((size + partSize - 1) / partSize);
