@@ -59,18 +59,31 @@ public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> 
     return "https".equals(url.getScheme()) ? https : http;
   }
 
-  /** Returns {@code proxy} for {@link java.net.URL#openConnection(Proxy)}. */
-  public static Proxy asProxy(URI proxy) {
+  /**
+   * Opens a JDK connection to {@code url}, through its proxy when the environment names one (with
+   * that proxy's Proxy-Authorization, if it has user info). Nothing is sent yet.
+   */
+  public java.net.HttpURLConnection open(URI url) throws java.io.IOException {
+    Optional<URI> proxy = forUrl(url);
+    java.net.HttpURLConnection c =
+        (java.net.HttpURLConnection)
+            (proxy.isPresent()
+                ? url.toURL().openConnection(asProxy(proxy.get()))
+                : url.toURL().openConnection());
+    proxy
+        .flatMap(HttpProxies::authorization)
+        .ifPresent(a -> c.setRequestProperty("Proxy-Authorization", a));
+    return c;
+  }
+
+  private static Proxy asProxy(URI proxy) {
     int port =
         proxy.getPort() > 0 ? proxy.getPort() : ("https".equals(proxy.getScheme()) ? 443 : 80);
     return new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxy.getHost(), port));
   }
 
-  /**
-   * Returns the Proxy-Authorization value for a proxy given with user info, as {@code
-   * http://user:pass@host}; empty otherwise.
-   */
-  public static Optional<String> authorization(URI proxy) {
+  /** The Proxy-Authorization value for a proxy given as {@code http://user:pass@host}. */
+  private static Optional<String> authorization(URI proxy) {
     return Optional.ofNullable(proxy.getRawUserInfo())
         .map(
             u ->

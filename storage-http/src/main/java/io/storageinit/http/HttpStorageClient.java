@@ -1,7 +1,6 @@
 package io.storageinit.http;
 
 import io.storageinit.api.Capability;
-import io.storageinit.api.HttpProxies;
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
@@ -224,17 +223,7 @@ final class HttpStorageClient implements StorageClient {
       HttpURLConnection c;
       int status;
       try {
-        Optional<URI> proxy = settings.proxies().forUrl(current);
-        c =
-            (HttpURLConnection)
-                (proxy.isPresent()
-                    ? current.toURL().openConnection(HttpProxies.asProxy(proxy.get()))
-                    : current.toURL().openConnection());
-        if (proxy.isPresent()) {
-          HttpURLConnection viaProxy = c;
-          HttpProxies.authorization(proxy.get())
-              .ifPresent(a -> viaProxy.setRequestProperty("Proxy-Authorization", a));
-        }
+        c = settings.proxies().open(current);
         c.setInstanceFollowRedirects(false);
         c.setConnectTimeout((int) settings.connectTimeout().toMillis());
         c.setReadTimeout((int) settings.readTimeout().toMillis());

@@ -240,15 +240,7 @@ final class S3Transport {
     }
     String queryString = query.isEmpty() ? "" : "?" + SigV4.canonicalQuery(query);
     URI uri = URI.create(base.getScheme() + "://" + host + path + queryString);
-    Optional<URI> proxy = proxies.forUrl(uri);
-    HttpURLConnection c =
-        (HttpURLConnection)
-            (proxy.isPresent()
-                ? uri.toURL().openConnection(HttpProxies.asProxy(proxy.get()))
-                : uri.toURL().openConnection());
-    proxy
-        .flatMap(HttpProxies::authorization)
-        .ifPresent(a -> c.setRequestProperty("Proxy-Authorization", a));
+    HttpURLConnection c = proxies.open(uri);
     c.setRequestMethod(method.name());
     c.setInstanceFollowRedirects(false);
     c.setUseCaches(false);
