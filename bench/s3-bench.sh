@@ -78,6 +78,8 @@ run() {
     rclone) cmd=(rclone copy "bench:bench/$set" "$out") ;;
     aws-cli) cmd=(aws s3 cp --recursive --no-progress --exclude "*/" --endpoint-url "$endpoint" "s3://bench/$set" "$out") ;;
   esac
+  # Each tool starts with no dirty pages of an earlier run left for the kernel to write back.
+  sync
   /usr/bin/time -f "%e %M" -o "$work/time.txt" "${cmd[@]}" > "$work/$tool.log" 2>&1 || { cat "$work/$tool.log"; exit 1; }
   read -r secs kb < "$work/time.txt"
   (cd "$src/$set" && find . -type f | sort | xargs md5sum) > "$work/want.md5"
