@@ -1,6 +1,7 @@
 package io.storageinit.http;
 
 import io.storageinit.api.Capability;
+import io.storageinit.api.HttpBody;
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
@@ -64,15 +65,10 @@ final class HttpStorageClient implements StorageClient {
     }
   }
 
-  /** A response: status, headers, body, and the URL that answered (after redirects). */
+  /** A response: status, headers, and the URL that answered (after redirects). */
   private record Response(HttpURLConnection connection, URI uri, int status) {
     Optional<String> header(String name) {
       return Optional.ofNullable(connection.getHeaderField(name));
-    }
-
-    InputStream body() throws IOException {
-      InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
-      return in == null ? InputStream.nullInputStream() : in;
     }
 
     /** Drops the connection instead of reading what is left of the body. */
@@ -209,7 +205,7 @@ final class HttpStorageClient implements StorageClient {
               + ": the file changed on the server during the transfer; run again");
     }
     try {
-      return new AbortOnEarlyClose(response);
+      return HttpBody.of(response.connection());
     } catch (IOException e) {
       response.abort();
       throw ioFailure(object.key(), e);
@@ -269,42 +265,6 @@ final class HttpStorageClient implements StorageClient {
     throw new StorageException(
         Kind.INVALID_URI,
         "URI: " + redact(forMessage) + " redirected more than " + MAX_REDIRECTS + " times");
-  }
-
-  /**
-   * A body stream that hands its connection back for reuse when read to the end, and drops it when
-   * closed early (the JDK would otherwise try to drain what is left).
-   */
-  private static final class AbortOnEarlyClose extends java.io.FilterInputStream {
-    private final Response response;
-    private boolean ended;
-
-    AbortOnEarlyClose(Response response) throws IOException {
-      super(response.body());
-      this.response = response;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      ended |= b < 0;
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buf, int off, int len) throws IOException {
-      int n = super.read(buf, off, len);
-      ended |= n < 0;
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!ended) {
-        response.abort();
-      }
-      super.close();
-    }
   }
 
   private StorageException statusFailure(String uri, Response response) {

@@ -1,7 +1,7 @@
 package io.storageinit.s3;
 
+import io.storageinit.api.HttpBody;
 import io.storageinit.api.HttpProxies;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -94,7 +94,7 @@ final class S3Transport {
 
     /** The body; reading it to the end returns the connection for reuse, closing early drops it. */
     InputStream body() throws IOException {
-      return new AbortOnEarlyClose(connection);
+      return HttpBody.of(connection);
     }
   }
 
@@ -385,38 +385,5 @@ final class S3Transport {
       }
     }
     return q;
-  }
-
-  /** Drops the connection when closed before the end, instead of draining the rest of the body. */
-  private static final class AbortOnEarlyClose extends FilterInputStream {
-    private final HttpURLConnection connection;
-    private boolean ended;
-
-    AbortOnEarlyClose(HttpURLConnection connection) throws IOException {
-      super(connection.getInputStream());
-      this.connection = connection;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      ended |= b < 0;
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buf, int off, int len) throws IOException {
-      int n = super.read(buf, off, len);
-      ended |= n < 0;
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!ended) {
-        connection.disconnect();
-      }
-      super.close();
-    }
   }
 }
