@@ -2,9 +2,11 @@ package io.storageinit.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.storageinit.s3.TestS3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -56,6 +58,46 @@ class JvmCacheIT {
     // The runtime's own classes (not only the JDK's) come from the cache.
     assertThat(r.output())
         .containsPattern("io\\.storageinit\\.runtime\\.Main source: shared objects file");
+
+    // Trained against the S3 plugin's throwaway endpoint, the cache also holds what a real S3
+    // download runs: the plugin's transport and listing parser, the engine, the safetensors check.
+    try (TestS3Server s3 = TestS3Server.start(false)) {
+      s3.bucket("cached");
+      s3.put("cached", "m/config.json", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      s3.put("cached", "m/model.safetensors", safetensors(12 << 20));
+      Map<String, String> withS3 = new HashMap<>(logged);
+      withS3.putAll(s3.environment());
+      Cli.Result fromS3 = Cli.run(withS3, "s3://cached/m", tmp.resolve("s3").toString());
+      assertThat(fromS3.exitCode()).as(fromS3.output()).isZero();
+      assertThat(tmp.resolve("s3/model.safetensors")).hasSize(safetensors(12 << 20).length);
+      for (String cached :
+          List.of(
+              "io.storageinit.s3.S3Transport",
+              "io.storageinit.s3.S3Xml",
+              "io.storageinit.runtime.TransferEngine",
+              "io.storageinit.validators.SafetensorsValidator$Json")) {
+        assertThat(fromS3.output())
+            .as(cached)
+            .containsPattern(
+                java.util.regex.Pattern.quote(cached) + " source: shared objects file");
+      }
+    }
+  }
+
+  /** A valid safetensors file: one U8 tensor of {@code dataBytes}. */
+  static byte[] safetensors(int dataBytes) {
+    byte[] header =
+        ("{\"w\":{\"dtype\":\"U8\",\"shape\":["
+                + dataBytes
+                + "],\"data_offsets\":[0,"
+                + dataBytes
+                + "]}}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return java.nio.ByteBuffer.allocate(8 + header.length + dataBytes)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .putLong(header.length)
+        .put(header)
+        .array();
   }
 
   private void train(Path out, Map<String, String> env) throws Exception {
