@@ -56,12 +56,13 @@ final class S3Transport {
   private static final long BASE_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
+  private static final HostnameVerifier ANY_HOST = (host, session) -> true;
+
   private final S3Settings settings;
   private final AwsCredentialsProvider credentials;
   private final SigV4 signer = new SigV4();
   private final Supplier<SSLContext> tlsContext;
   private volatile SSLSocketFactory tls;
-  private final HostnameVerifier anyHost;
   private final HttpProxies proxies;
 
   /** Where each bucket is, once known: its base URL and the region requests are signed for. */
@@ -87,7 +88,7 @@ final class S3Transport {
   }
 
   /** A response with a 2xx status. */
-  record Response(HttpURLConnection connection, int status) {
+  record Response(HttpURLConnection connection) {
     Optional<String> header(String name) {
       return Optional.ofNullable(connection.getHeaderField(name));
     }
@@ -105,7 +106,6 @@ final class S3Transport {
       AwsCredentialsProvider creds) {
     this.settings = settings;
     this.tlsContext = tls;
-    this.anyHost = (host, session) -> true;
     this.proxies = proxies;
     this.credentials = creds;
     // The JDK keeps 5 idle connections per server by default: fewer than the parallel streams.
@@ -249,7 +249,7 @@ final class S3Transport {
     if (c instanceof HttpsURLConnection https) {
       https.setSSLSocketFactory(tls());
       if (!settings.verifySsl()) {
-        https.setHostnameVerifier(anyHost);
+        https.setHostnameVerifier(ANY_HOST);
       }
     }
     // The JDK sets Host itself, to the same value the signature covers.
@@ -267,7 +267,7 @@ final class S3Transport {
       throw e;
     }
     if (status / 100 == 2) {
-      return new Response(c, status);
+      return new Response(c);
     }
     throw failure(c, status);
   }
@@ -369,11 +369,6 @@ final class S3Transport {
       }
     }
     return new BucketEndpoint(endpoint.url(), signingRegion);
-  }
-
-  /** The base URL of a bucket, for messages. */
-  Optional<URI> endpointOf(String bucket) {
-    return Optional.ofNullable(buckets.get(bucket)).map(BucketEndpoint::base);
   }
 
   /** Raw query parameters in a stable order. */
