@@ -5,10 +5,16 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,19 +28,76 @@ public final class Main {
     // Every byte printed, by us or by a library, passes the secret mask.
     System.setErr(secrets.maskingStream(new FileOutputStream(FileDescriptor.err)));
     System.setOut(secrets.maskingStream(new FileOutputStream(FileDescriptor.out)));
-    String level =
-        System.getenv().getOrDefault("STORAGE_LOG_LEVEL", "info").toLowerCase(Locale.ROOT);
-    // Our own log lines follow STORAGE_LOG_LEVEL; libraries stay at info (warn for the chatty
-    // ones),
-    // so debug shows what the initializer does, not every certificate an SDK loads.
-    System.setProperty("org.slf4j.simpleLogger.log.io.storageinit", level);
-    int code = run(args, System.getenv(), secrets, System.out);
+    // Logging (ConsoleLog) starts on first use, after the streams above are masked.
+    int code =
+        run(
+            args,
+            System.getenv(),
+            secrets,
+            System.out,
+            discoverInBackground(args, System.getenv()));
     System.out.flush();
     System.err.flush();
     System.exit(code);
   }
 
-  static int run(String[] args, Map<String, String> env, Secrets secrets, PrintStream out) {
+  /**
+   * Starts plugin discovery, which opens every plugin's jars, on a thread of its own, so that it
+   * runs while the logging and the settings start up; the returned supplier waits for it.
+   */
+  static Supplier<PluginRegistry> discoverInBackground(String[] args, Map<String, String> env) {
+    if (args.length == 1 && List.of("--help", "-h", "--version").contains(args[0])) {
+      return () -> PluginRegistry.discover(PluginLoader.sources(pluginsDir(env)));
+    }
+    FutureTask<PluginRegistry> task =
+        new FutureTask<>(() -> PluginRegistry.discover(PluginLoader.sources(pluginsDir(env))));
+    Thread thread = new Thread(task, "plugin-discovery");
+    thread.setDaemon(true);
+    thread.start();
+    return () -> {
+      if (!task.isDone()) {
+        loadSecurityProviders();
+      }
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while discovering plugins", e);
+      }
+    };
+  }
+
+  /**
+   * Loads the JDK's hashing and MAC implementations, which every download needs (checksums, TLS,
+   * request signing) and whose first use costs a few tens of milliseconds; done while the main
+   * thread would otherwise wait for plugin discovery.
+   */
+  static void loadSecurityProviders() {
+    try {
+      MessageDigest.getInstance("MD5").digest(new byte[1]);
+      MessageDigest.getInstance("SHA-256").digest(new byte[1]);
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
+      mac.doFinal(new byte[1]);
+    } catch (GeneralSecurityException e) {
+      // A JDK without them fails where they are used, with that use's message.
+    }
+  }
+
+  static int run(
+      String[] args,
+      Map<String, String> env,
+      Secrets secrets,
+      PrintStream out,
+      Supplier<PluginRegistry> registry) {
     Logger log = LoggerFactory.getLogger(Main.class);
     if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
       out.println(StorageInitializer.USAGE);
@@ -44,18 +107,13 @@ public final class Main {
       out.println("storage-initializer " + PluginRegistry.version(Main.class));
       return ExitCode.OK.code;
     }
-    Path pluginsDir = pluginsDir(env);
     if (args.length == 1 && args[0].equals("--list-plugins")) {
-      StorageInitializer.listPlugins(
-          PluginRegistry.discover(PluginLoader.sources(pluginsDir)), out);
+      StorageInitializer.listPlugins(registry.get(), out);
       return ExitCode.OK.code;
     }
     if (args.length >= 1 && args[0].equals("manifest")) {
       try {
-        out.print(
-            Manifest.render(
-                List.of(args).subList(1, args.length),
-                PluginRegistry.discover(PluginLoader.sources(pluginsDir))));
+        out.print(Manifest.render(List.of(args).subList(1, args.length), registry.get()));
         return ExitCode.OK.code;
       } catch (StorageException e) {
         log.error("{}", e.getMessage());
@@ -71,9 +129,7 @@ public final class Main {
     for (int i = 0; i < args.length; i += 2) {
       pairs.add(new String[] {args[i], args[i + 1]});
     }
-    try (StorageInitializer init =
-        new StorageInitializer(
-            env, secrets, PluginRegistry.discover(PluginLoader.sources(pluginsDir)))) {
+    try (StorageInitializer init = new StorageInitializer(env, secrets, registry)) {
       init.run(pairs);
       return ExitCode.OK.code;
     } catch (StorageException e) {

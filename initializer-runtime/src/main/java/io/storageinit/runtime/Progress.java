@@ -59,23 +59,35 @@ final class Progress implements AutoCloseable {
   String summary() {
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     long bytes = stats.bytesTransferred.get();
-    return String.format(
-        Locale.ROOT,
-        "%d files, %s transferred in %.1fs (%.1f MB/s), %d reused, %d linked, %d retries%s",
-        stats.filesDone.get(),
-        bytes(bytes),
-        seconds,
-        bytes / 1e6 / Math.max(seconds, 1e-3),
-        stats.filesReused.get(),
-        stats.filesLinked.get(),
-        stats.retries.get(),
-        stats.cacheHits.get() + stats.cacheMisses.get() == 0
+    // Concatenated rather than String.format: the JDK's number formatting loads its locale data,
+    // a few milliseconds at the end of every run.
+    return stats.filesDone.get()
+        + " files, "
+        + bytes(bytes)
+        + " transferred in "
+        + oneDecimal(seconds)
+        + "s ("
+        + oneDecimal(bytes / 1e6 / Math.max(seconds, 1e-3))
+        + " MB/s), "
+        + stats.filesReused.get()
+        + " reused, "
+        + stats.filesLinked.get()
+        + " linked, "
+        + stats.retries.get()
+        + " retries"
+        + (stats.cacheHits.get() + stats.cacheMisses.get() == 0
             ? ""
             : ", cache "
                 + stats.cacheHits.get()
                 + " hit(s) "
                 + stats.cacheMisses.get()
                 + " miss(es)");
+  }
+
+  /** {@code v >= 0} rounded half up to one decimal, as {@code %.1f} prints it. */
+  static String oneDecimal(double v) {
+    long tenths = Math.round(v * 10);
+    return tenths / 10 + "." + tenths % 10;
   }
 
   @Override
@@ -94,7 +106,7 @@ final class Progress implements AutoCloseable {
       v /= 1024;
       u++;
     }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    return oneDecimal(v) + " " + units[u];
   }
 
   private static String formatSeconds(double s) {

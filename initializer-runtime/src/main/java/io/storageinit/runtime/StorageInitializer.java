@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,8 @@ public final class StorageInitializer implements AutoCloseable {
   private final Map<String, String> env;
   private final Settings settings;
   private final Secrets secrets;
-  private final PluginRegistry registry;
+  private final Supplier<PluginRegistry> registrySource;
+  private PluginRegistry registry;
   private final RuntimeProviderContext context;
   private final TransferStats stats = new TransferStats();
   private final Metrics metrics;
@@ -55,19 +57,26 @@ public final class StorageInitializer implements AutoCloseable {
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
   private final ModelCache cache;
 
-  StorageInitializer(Map<String, String> env, Secrets secrets, PluginRegistry registry) {
+  /**
+   * @param registry the installed plugins; asked for on first need, so that discovery can run while
+   *     the settings are read
+   */
+  StorageInitializer(Map<String, String> env, Secrets secrets, Supplier<PluginRegistry> registry) {
     this(env, secrets, registry, Retrier.Sleeper.REAL);
   }
 
   StorageInitializer(
-      Map<String, String> env, Secrets secrets, PluginRegistry registry, Retrier.Sleeper sleeper) {
+      Map<String, String> env,
+      Secrets secrets,
+      Supplier<PluginRegistry> registry,
+      Retrier.Sleeper sleeper) {
     this.env = Map.copyOf(env);
     this.secrets = secrets;
     secrets.addFromEnvironment(env);
     this.settings = Settings.fromEnvironment(env);
     this.metrics = new Metrics(env);
     secrets.addFromEnvironment(settings.storageConfig());
-    this.registry = registry;
+    this.registrySource = registry;
     this.context = new RuntimeProviderContext(env, settings.storageConfig(), secrets);
     this.retrier =
         new Retrier(
@@ -77,9 +86,16 @@ public final class StorageInitializer implements AutoCloseable {
             sleeper);
     this.cache =
         settings.cacheDir().map(dir -> new ModelCache(dir, settings.cacheMaxBytes())).orElse(null);
-    registry
-        .broken()
-        .forEach(b -> LOG.warn("plugin failed to load: {}: {}", b.source(), b.reason()));
+  }
+
+  private synchronized PluginRegistry registry() {
+    if (registry == null) {
+      registry = registrySource.get();
+      registry
+          .broken()
+          .forEach(b -> LOG.warn("plugin failed to load: {}: {}", b.source(), b.reason()));
+    }
+    return registry;
   }
 
   /** Downloads every pair in order; DEST folders are all created first, as KServe does. */
@@ -320,7 +336,7 @@ public final class StorageInitializer implements AutoCloseable {
   private String lastProvider = "none";
 
   private synchronized StorageClient clientFor(String uri) {
-    ProviderEntry entry = registry.resolve(uri, settings.pinnedProviders());
+    ProviderEntry entry = registry().resolve(uri, settings.pinnedProviders());
     lastProvider = entry.name();
     StorageClient existing = clients.get(entry.name());
     if (existing != null) {
@@ -349,7 +365,7 @@ public final class StorageInitializer implements AutoCloseable {
     List<Finding> errors = new ArrayList<>();
     for (ModelValidator v : chosen) {
       ClassLoader loader =
-          registry
+          registry()
               .sourceOf(v)
               .map(PluginLoader.PluginSource::classLoader)
               .orElse(getClass().getClassLoader());
@@ -391,7 +407,7 @@ public final class StorageInitializer implements AutoCloseable {
   private List<ModelValidator> chosenValidators() {
     Optional<List<String>> names = settings.validators();
     if (names.isEmpty()) {
-      return registry.validators().stream().filter(ModelValidator::enabledByDefault).toList();
+      return registry().validators().stream().filter(ModelValidator::enabledByDefault).toList();
     }
     if (names.get().equals(List.of("none"))) {
       return List.of();
@@ -399,7 +415,7 @@ public final class StorageInitializer implements AutoCloseable {
     List<ModelValidator> chosen = new ArrayList<>();
     for (String name : names.get()) {
       chosen.add(
-          registry.validators().stream()
+          registry().validators().stream()
               .filter(v -> v.name().equals(name))
               .findFirst()
               .orElseThrow(
@@ -409,7 +425,7 @@ public final class StorageInitializer implements AutoCloseable {
                           "STORAGE_VALIDATORS names '"
                               + name
                               + "', which is not installed; installed: "
-                              + registry.validators().stream()
+                              + registry().validators().stream()
                                   .map(ModelValidator::name)
                                   .toList())));
     }

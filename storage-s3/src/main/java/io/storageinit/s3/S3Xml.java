@@ -72,7 +72,7 @@ final class S3Xml {
               case "Key" -> key = r.getElementText();
               case "Size" -> size = Long.parseLong(r.getElementText().trim());
               case "ETag" -> etag = r.getElementText();
-              case "LastModified" -> modified = Instant.parse(r.getElementText().trim());
+              case "LastModified" -> modified = instant(r.getElementText().trim());
               default -> {
                 continue;
               }
@@ -120,6 +120,60 @@ final class S3Xml {
       throw new Malformed("a listing page is truncated but has no NextContinuationToken");
     }
     return new Page(entries, truncated ? Optional.of(token) : Optional.empty());
+  }
+
+  /**
+   * Parses a listing's {@code LastModified}. S3 writes {@code 2024-05-01T12:00:00.000Z}, read here
+   * by hand: {@code Instant.parse} costs more than the rest of an entry (about 10 ms per thousand
+   * keys at start-up). Any other ISO-8601 form goes to {@code Instant.parse}.
+   */
+  static Instant instant(String s) {
+    if (s.length() == 24
+        && s.charAt(4) == '-'
+        && s.charAt(7) == '-'
+        && s.charAt(10) == 'T'
+        && s.charAt(13) == ':'
+        && s.charAt(16) == ':'
+        && s.charAt(19) == '.'
+        && s.charAt(23) == 'Z') {
+      int year = digits(s, 0, 4);
+      int month = digits(s, 5, 2);
+      int day = digits(s, 8, 2);
+      int hour = digits(s, 11, 2);
+      int minute = digits(s, 14, 2);
+      int second = digits(s, 17, 2);
+      int milli = digits(s, 20, 3);
+      if (year >= 0
+          && month >= 1
+          && month <= 12
+          && day >= 1
+          && day <= java.time.YearMonth.of(year, month).lengthOfMonth()
+          && hour >= 0
+          && hour <= 23
+          && minute >= 0
+          && minute <= 59
+          && second >= 0
+          && second <= 59
+          && milli >= 0) {
+        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(
+            days * 86_400 + hour * 3600L + minute * 60L + second, milli * 1_000_000L);
+      }
+    }
+    return Instant.parse(s);
+  }
+
+  /** The decimal number in {@code s[from, from + count)}, or -1 when a character is no digit. */
+  private static int digits(String s, int from, int count) {
+    int n = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
   }
 
   /** The top-level fields of an S3 error document ({@code Code}, {@code Message}, ...). */

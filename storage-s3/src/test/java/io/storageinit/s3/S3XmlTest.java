@@ -138,4 +138,34 @@ class S3XmlTest {
                             + "<ListBucketResult><Contents><Key>&x;</Key></Contents></ListBucketResult>")))
         .isInstanceOf(IOException.class);
   }
+
+  @Test
+  void lastModifiedInTheFormS3WritesIsReadAsInstantParseWouldRead() {
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 2000; i++) {
+      // Millisecond instants from 1970 to 2100, printed the way S3 prints them.
+      long millis = (long) (random.nextDouble() * 4_102_444_800_000L);
+      String text =
+          java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+              .withZone(java.time.ZoneOffset.UTC)
+              .format(Instant.ofEpochMilli(millis));
+      assertThat(S3Xml.instant(text)).as(text).isEqualTo(Instant.ofEpochMilli(millis));
+    }
+    assertThat(S3Xml.instant("2024-02-29T23:59:59.999Z"))
+        .isEqualTo(Instant.parse("2024-02-29T23:59:59.999Z"));
+  }
+
+  @Test
+  void lastModifiedInOtherFormsFallsBackToInstantParse() {
+    assertThat(S3Xml.instant("2024-05-01T12:00:00Z"))
+        .isEqualTo(Instant.parse("2024-05-01T12:00:00Z"));
+    assertThat(S3Xml.instant("2024-05-01T12:00:00.123456Z"))
+        .isEqualTo(Instant.parse("2024-05-01T12:00:00.123456Z"));
+    assertThatThrownBy(() -> S3Xml.instant("2023-02-29T00:00:00.000Z"))
+        .isInstanceOf(java.time.format.DateTimeParseException.class);
+    assertThat(S3Xml.instant("2024-05-01T24:00:00.000Z"))
+        .isEqualTo(Instant.parse("2024-05-01T24:00:00.000Z"));
+    assertThatThrownBy(() -> S3Xml.instant("2024-0x-01T12:00:00.000Z"))
+        .isInstanceOf(java.time.format.DateTimeParseException.class);
+  }
 }
