@@ -6,8 +6,10 @@ import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Calls a plugin's client with the plugin's class loader as the thread's context class loader,
@@ -25,6 +27,11 @@ final class IsolatedClient implements StorageClient {
   @Override
   public Listing list(String uri) {
     return PluginRegistry.withContextLoader(loader, () -> delegate.list(uri));
+  }
+
+  @Override
+  public Listing list(String uri, Consumer<List<RemoteObject>> pages) {
+    return PluginRegistry.withContextLoader(loader, () -> delegate.list(uri, pages));
   }
 
   @Override

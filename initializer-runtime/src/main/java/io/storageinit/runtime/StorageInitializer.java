@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -153,31 +154,57 @@ public final class StorageInitializer implements AutoCloseable {
       return false;
     }
     StorageClient client = clientFor(uri);
-    Listing listing = listWithRetries(client, uri);
-    List<RemoteObject> objects = listing.objects();
     PathPatterns patterns = new PathPatterns(settings.allowPatterns(), settings.ignorePatterns());
-    if (!listing.singleObject() && !patterns.isEmpty()) {
-      objects = objects.stream().filter(o -> patterns.keeps(o.path())).toList();
-    }
-    if (objects.isEmpty()) {
-      throw StorageException.notFound(
-          "Failed to fetch model. No model found in "
-              + Uris.redact(uri)
-              + (patterns.isEmpty()
-                  ? ""
-                  : " that STORAGE_ALLOW_PATTERNS/STORAGE_IGNORE_PATTERNS keep"));
-    }
-    List<Planned> planned = plan(objects, dest);
-    if (client.capabilities().contains(Capability.LOCAL_PATHS)
-        && settings.localMode() == LocalMode.LINK) {
-      link(planned, dest, listing.singleObject() || patterns.isEmpty());
-    } else if (cache != null) {
-      fetchThroughCache(client, uri, objects, planned);
+    boolean linked =
+        client.capabilities().contains(Capability.LOCAL_PATHS)
+            && settings.localMode() == LocalMode.LINK;
+    Planner planner = new Planner(dest);
+    if (linked || cache != null) {
+      // Linking and the cache work on the whole listing.
+      Listing listing = listWithRetries(client, uri, null);
+      List<RemoteObject> objects = kept(listing.objects(), listing.singleObject(), patterns);
+      List<Planned> planned = planner.add(objects);
+      requireSome(planner, uri, patterns);
+      if (linked) {
+        link(planned, dest, listing.singleObject() || patterns.isEmpty());
+      } else {
+        fetchThroughCache(client, uri, objects, planned);
+      }
     } else {
-      engine().fetch(client, planned);
+      try (TransferEngine.Session session = engine().open(client)) {
+        // Pages of a long listing start their transfers while the next page is listed.
+        int[] handedOver = {0};
+        Listing listing =
+            listWithRetries(
+                client,
+                uri,
+                page -> {
+                  handedOver[0] += page.size();
+                  try {
+                    session.submit(planner.add(kept(page, false, patterns)));
+                  } catch (RuntimeException e) {
+                    session.fail(e);
+                  }
+                });
+        if (handedOver[0] == 0) {
+          session.submit(planner.add(kept(listing.objects(), listing.singleObject(), patterns)));
+        } else if (handedOver[0] != listing.objects().size()) {
+          session.fail(
+              new StorageException(
+                  Kind.INTERNAL,
+                  "the "
+                      + lastProvider
+                      + " plugin handed over "
+                      + handedOver[0]
+                      + " objects in pages but listed "
+                      + listing.objects().size()));
+        }
+        requireSome(planner, uri, patterns);
+        session.await();
+      }
     }
-    if (planned.size() == 1) {
-      Path only = planned.get(0).target();
+    if (planner.count() == 1) {
+      Path only = planner.first().orElseThrow().target();
       Archives.formatOf(only.getFileName().toString())
           .ifPresent(f -> Archives.extract(only, f, dest, settings.archiveLimits()));
     }
@@ -221,13 +248,45 @@ public final class StorageInitializer implements AutoCloseable {
     cache.evict();
   }
 
-  /** Listing is retried like reads: throttling and 5xx on the first request are common. */
-  private Listing listWithRetries(StorageClient client, String uri) {
+  /** Objects of a tree that the allow/ignore patterns keep; an exact object is always kept. */
+  private static List<RemoteObject> kept(
+      List<RemoteObject> objects, boolean singleObject, PathPatterns patterns) {
+    if (singleObject || patterns.isEmpty()) {
+      return objects;
+    }
+    return objects.stream().filter(o -> patterns.keeps(o.path())).toList();
+  }
+
+  private static void requireSome(Planner planner, String uri, PathPatterns patterns) {
+    if (planner.count() == 0) {
+      throw StorageException.notFound(
+          "Failed to fetch model. No model found in "
+              + Uris.redact(uri)
+              + (patterns.isEmpty()
+                  ? ""
+                  : " that STORAGE_ALLOW_PATTERNS/STORAGE_IGNORE_PATTERNS keep"));
+    }
+  }
+
+  /**
+   * Listing is retried like reads: throttling and 5xx on the first request are common. A listing
+   * that has handed pages over to {@code pages} (when not null) is not started again.
+   */
+  private Listing listWithRetries(
+      StorageClient client, String uri, Consumer<List<RemoteObject>> pages) {
+    boolean[] handedOver = {false};
+    Consumer<List<RemoteObject>> counted =
+        pages == null
+            ? null
+            : page -> {
+              handedOver[0] = true;
+              pages.accept(page);
+            };
     for (int attempt = 1; ; attempt++) {
       try {
-        return client.list(uri);
+        return counted == null ? client.list(uri) : client.list(uri, counted);
       } catch (StorageException e) {
-        if (!e.retryable() || attempt >= retrier.maxAttempts()) {
+        if (!e.retryable() || attempt >= retrier.maxAttempts() || handedOver[0]) {
           throw e;
         }
         stats.retries.incrementAndGet();
@@ -248,42 +307,79 @@ public final class StorageInitializer implements AutoCloseable {
 
   /** Maps objects to files under DEST, refusing paths that would land outside it or collide. */
   static List<Planned> plan(List<RemoteObject> objects, Path dest) {
-    List<Planned> planned = new ArrayList<>(objects.size());
-    Set<String> seen = new HashSet<>();
-    Set<String> dirs = new HashSet<>();
-    for (RemoteObject o : objects) {
-      String path = o.path();
-      String[] segs = path.split("/", -1);
-      for (String seg : segs) {
-        if (seg.isEmpty()
-            || seg.equals(".")
-            || seg.equals("..")
-            || seg.indexOf('\\') >= 0
-            || seg.indexOf('\0') >= 0) {
-          throw new StorageException(
-              Kind.INTEGRITY,
-              "Refusing object path '"
-                  + path
-                  + "': it is empty, absolute or climbs out of the destination");
+    return new Planner(dest).add(objects);
+  }
+
+  /**
+   * Maps objects to files under DEST batch by batch (a listing's pages), refusing paths that would
+   * land outside it and collisions with any object of this or an earlier batch.
+   */
+  static final class Planner {
+    private final Path dest;
+    private final Set<String> files = new HashSet<>();
+    private final Set<String> folders = new HashSet<>();
+    private Planned first;
+
+    Planner(Path dest) {
+      this.dest = dest;
+    }
+
+    List<Planned> add(List<RemoteObject> objects) {
+      List<Planned> planned = new ArrayList<>(objects.size());
+      for (RemoteObject o : objects) {
+        String path = o.path();
+        String[] segs = path.split("/", -1);
+        for (String seg : segs) {
+          if (seg.isEmpty()
+              || seg.equals(".")
+              || seg.equals("..")
+              || seg.indexOf('\\') >= 0
+              || seg.indexOf('\0') >= 0) {
+            throw new StorageException(
+                Kind.INTEGRITY,
+                "Refusing object path '"
+                    + path
+                    + "': it is empty, absolute or climbs out of the destination");
+          }
         }
+        if (!files.add(path)) {
+          throw new StorageException(
+              Kind.INTEGRITY, "Two objects map to the same file '" + path + "'");
+        }
+        if (folders.contains(path)) {
+          throw bothFileAndFolder(path);
+        }
+        for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+          String folder = path.substring(0, i);
+          if (files.contains(folder)) {
+            throw bothFileAndFolder(folder);
+          }
+          folders.add(folder);
+        }
+        Planned p = new Planned(o, dest.resolve(path));
+        if (first == null) {
+          first = p;
+        }
+        planned.add(p);
       }
-      if (!seen.add(path)) {
-        throw new StorageException(
-            Kind.INTEGRITY, "Two objects map to the same file '" + path + "'");
-      }
-      for (int i = 1; i < segs.length; i++) {
-        dirs.add(String.join("/", java.util.Arrays.copyOf(segs, i)));
-      }
-      planned.add(new Planned(o, dest.resolve(path)));
+      return planned;
     }
-    for (String dir : dirs) {
-      if (seen.contains(dir)) {
-        throw new StorageException(
-            Kind.INTEGRITY,
-            "'" + dir + "' is both a file and a folder in the source; rename one of them");
-      }
+
+    /** How many objects were planned. */
+    int count() {
+      return files.size();
     }
-    return planned;
+
+    /** The first object planned, if any. */
+    Optional<Planned> first() {
+      return Optional.ofNullable(first);
+    }
+
+    private static StorageException bothFileAndFolder(String path) {
+      return new StorageException(
+          Kind.INTEGRITY,
+          "'" + path + "' is both a file and a folder in the source; rename one of them");
+    }
   }
 
   /**

@@ -91,22 +91,58 @@ final class TransferEngine {
    * stops the rest and throws it.
    */
   void fetch(StorageClient client, List<Planned> files) {
-    boolean ranged = client.capabilities().contains(Capability.RANGED_READS);
-    int streams = Math.min(concurrency, client.concurrencyLimit().orElse(concurrency));
-    long part = partSize > 0 ? partSize : autoPartSize(files, streams);
-    LOG.debug("{} streams, ranges of {} bytes", streams, part);
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            Math.max(1, streams),
-            r -> {
-              Thread t = new Thread(r, "transfer");
-              t.setDaemon(true);
-              return t;
-            });
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    java.util.Set<Path> folders = new java.util.HashSet<>();
-    try {
+    try (Session session = open(client)) {
+      session.submit(files);
+      session.await();
+    }
+  }
+
+  /** Starts a fetch whose files are handed over in batches, as a listing's pages arrive. */
+  Session open(StorageClient client) {
+    return new Session(client);
+  }
+
+  /**
+   * One fetch: {@link #submit} batches of files (transfers start at once), then {@link #await}
+   * them. Closing stops what still runs. Used from one thread.
+   */
+  final class Session implements AutoCloseable {
+    private final StorageClient client;
+    private final boolean ranged;
+    private final int streams;
+    private final ExecutorService pool;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final List<CompletableFuture<Void>> all = new ArrayList<>();
+    private final java.util.Set<Path> folders = new java.util.HashSet<>();
+    private boolean logged;
+
+    private Session(StorageClient client) {
+      this.client = client;
+      this.ranged = client.capabilities().contains(Capability.RANGED_READS);
+      this.streams = Math.min(concurrency, client.concurrencyLimit().orElse(concurrency));
+      this.pool =
+          Executors.newFixedThreadPool(
+              Math.max(1, streams),
+              r -> {
+                Thread t = new Thread(r, "transfer");
+                t.setDaemon(true);
+                return t;
+              });
+    }
+
+    /**
+     * Starts the transfers of {@code files}; their ranges are sized for this batch (see {@link
+     * #autoPartSize}). Does nothing once the fetch has failed.
+     */
+    void submit(List<Planned> files) {
+      if (failure.get() != null) {
+        return;
+      }
+      long part = partSize > 0 ? partSize : autoPartSize(files, streams);
+      if (!logged) {
+        LOG.debug("{} streams, ranges of {} bytes", streams, part);
+        logged = true;
+      }
       for (Planned p : files) {
         stats.filesExpected.incrementAndGet();
         stats.bytesExpected.addAndGet(Math.max(0, p.object().size()));
@@ -120,20 +156,41 @@ final class TransferEngine {
         FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), part, failure);
         all.addAll(job.submit(pool, folders));
       }
-      CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
-      // Wake up on the first failure rather than after every other transfer has finished.
-      for (CompletableFuture<Void> f : all) {
-        f.whenComplete(
-            (v, e) -> {
-              if (e != null) {
-                done.completeExceptionally(e);
-              }
-            });
+    }
+
+    /**
+     * Fails the fetch with {@code e} (a problem found while planning): {@link #await} throws it.
+     */
+    void fail(RuntimeException e) {
+      failure.compareAndSet(null, e);
+    }
+
+    /** Waits for every submitted transfer; on the first failure stops the rest and throws it. */
+    void await() {
+      try {
+        Throwable early = failure.get();
+        if (early != null) {
+          throw asStorageException(early);
+        }
+        CompletableFuture<Void> done =
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        // Wake up on the first failure rather than after every other transfer has finished.
+        for (CompletableFuture<Void> f : all) {
+          f.whenComplete(
+              (v, e) -> {
+                if (e != null) {
+                  done.completeExceptionally(e);
+                }
+              });
+        }
+        done.join();
+      } catch (CompletionException e) {
+        throw asStorageException(e.getCause());
       }
-      done.join();
-    } catch (CompletionException e) {
-      throw asStorageException(e.getCause());
-    } finally {
+    }
+
+    @Override
+    public void close() {
       pool.shutdownNow();
       try {
         pool.awaitTermination(5, TimeUnit.SECONDS);
@@ -258,7 +315,6 @@ final class TransferEngine {
           }
           return futures;
         }
-        Files.deleteIfExists(parts);
         remaining = new AtomicInteger(1);
         return List.of(CompletableFuture.runAsync(this::whole, pool));
       } catch (IOException e) {
@@ -322,6 +378,10 @@ final class TransferEngine {
 
     private void whole() {
       try {
+        // A parts file left by a ranged try of an earlier run no longer applies. Removed here, on
+        // a worker, rather than while planning: for thousands of small files that is thousands of
+        // system calls the first transfers would wait for.
+        Files.deleteIfExists(parts);
         channel =
             FileChannel.open(
                 partial,

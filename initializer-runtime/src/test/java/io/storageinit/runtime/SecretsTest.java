@@ -52,4 +52,21 @@ class SecretsTest {
     assertThat(Uris.redact("https://h/m.bin?X-Amz-Signature=abc&x=1"))
         .isEqualTo("https://h/m.bin?X-Amz-Signature=****&x=1");
   }
+
+  @Test
+  void secretNamesAreRecognisedWhateverTheirCaseAndLocationsAreNot() {
+    assertThat(Secrets.secretName("AWS_SECRET_ACCESS_KEY")).isTrue();
+    assertThat(Secrets.secretName("aws_session_token")).isTrue();
+    assertThat(Secrets.secretName("HF_TOKEN")).isTrue();
+    assertThat(Secrets.secretName("DB_Password")).isTrue();
+    assertThat(Secrets.secretName("HDFS_KEYTAB")).isTrue();
+    assertThat(Secrets.secretName("GOOGLE_APPLICATION_CREDENTIALS_JSON")).isTrue();
+    assertThat(Secrets.secretName("TLS_KEY")).isTrue();
+    assertThat(Secrets.secretName("example.com-headers")).isTrue();
+    assertThat(Secrets.secretName("HDFS_SECRET_DIR")).isFalse();
+    assertThat(Secrets.secretName("AWS_WEB_IDENTITY_TOKEN_FILE")).isFalse();
+    assertThat(Secrets.secretName("KEYTAB_PATH")).isFalse();
+    assertThat(Secrets.secretName("AWS_ACCESS_KEY_ID")).isFalse();
+    assertThat(Secrets.secretName("headers")).isFalse();
+  }
 }

@@ -77,6 +77,19 @@ class TransferEngineTest {
   }
 
   @Test
+  void aSmallObjectRemovesThePartsFileOfAnEarlierRangedTry() throws Exception {
+    FakeClient client = new FakeClient(true);
+    byte[] data = random(1000);
+    client.objects.put("m.bin", data);
+    // What a ranged try of a larger version of m.bin left behind.
+    Files.writeString(dest.resolve(".m.bin.partial.parts"), "v1 size=9999999 part=65536\n0\n");
+    Files.write(dest.resolve(".m.bin.partial"), random(70_000));
+    engine(3).fetch(client, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
+    assertThat(Files.readAllBytes(dest.resolve("m.bin"))).isEqualTo(data);
+    assertThat(Files.list(dest)).containsExactly(dest.resolve("m.bin"));
+  }
+
+  @Test
   void aStoresConcurrencyLimitBoundsTheOpenStreams() throws Exception {
     java.util.concurrent.atomic.AtomicInteger open =
         new java.util.concurrent.atomic.AtomicInteger();
@@ -280,6 +293,55 @@ class TransferEngineTest {
                         RemoteObject.builder("a/b", "a/b").build()),
                     dest))
         .hasMessageContaining("both a file and a folder");
+  }
+
+  @Test
+  void collisionsAreFoundAcrossBatchesWhicheverComesFirst() {
+    RemoteObject file = RemoteObject.builder("a", "a").build();
+    RemoteObject inFolder = RemoteObject.builder("a/b", "a/b").build();
+    StorageInitializer.Planner fileFirst = new StorageInitializer.Planner(dest);
+    fileFirst.add(List.of(file));
+    assertThatThrownBy(() -> fileFirst.add(List.of(inFolder)))
+        .hasMessageContaining("'a' is both a file and a folder");
+    StorageInitializer.Planner folderFirst = new StorageInitializer.Planner(dest);
+    folderFirst.add(List.of(inFolder));
+    assertThatThrownBy(() -> folderFirst.add(List.of(file)))
+        .hasMessageContaining("'a' is both a file and a folder");
+    StorageInitializer.Planner twice = new StorageInitializer.Planner(dest);
+    twice.add(List.of(inFolder));
+    assertThatThrownBy(() -> twice.add(List.of(inFolder)))
+        .hasMessageContaining("Two objects map to the same file 'a/b'");
+    assertThat(twice.count()).isEqualTo(1);
+    assertThat(twice.first()).map(Planned::target).contains(dest.resolve("a/b"));
+  }
+
+  @Test
+  void aSessionFetchesBatchesHandedOverWhileItRuns() throws Exception {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("one.bin", random(100_000));
+    client.objects.put("two/t.bin", random(300));
+    try (TransferEngine.Session session = engine(3).open(client)) {
+      session.submit(List.of(new Planned(client.object("one.bin"), dest.resolve("one.bin"))));
+      session.submit(List.of(new Planned(client.object("two/t.bin"), dest.resolve("two/t.bin"))));
+      session.await();
+    }
+    assertThat(Files.readAllBytes(dest.resolve("one.bin"))).isEqualTo(random(100_000));
+    assertThat(Files.readAllBytes(dest.resolve("two/t.bin"))).isEqualTo(random(300));
+    assertThat(stats.filesDone.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aProblemFoundWhilePlanningFailsTheSessionAndLaterBatchesAreNotStarted() {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("late.bin", random(10));
+    StorageException planning = new StorageException(Kind.INTEGRITY, "bad path on page 2");
+    try (TransferEngine.Session session = engine(3).open(client)) {
+      session.fail(planning);
+      session.submit(List.of(new Planned(client.object("late.bin"), dest.resolve("late.bin"))));
+      assertThatThrownBy(session::await).isSameAs(planning);
+    }
+    assertThat(client.reads).isEmpty();
+    assertThat(dest.resolve("late.bin")).doesNotExist();
   }
 
   @Test

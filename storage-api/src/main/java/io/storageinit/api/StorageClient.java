@@ -2,8 +2,10 @@ package io.storageinit.api;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * An open connection to one storage backend, created by {@link StorageProvider#open}. It holds the
@@ -29,6 +31,26 @@ public interface StorageClient extends AutoCloseable {
    *     {@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}, {@code TRANSIENT} as they apply
    */
   Listing list(String uri);
+
+  /**
+   * Lists like {@link #list(String)}, and for a tree may also hand the objects over page by page as
+   * the store returns them, each page before the next is asked for, so that the runtime starts
+   * transfers while a long listing goes on. A client that calls {@code pages} hands over every
+   * object of the tree exactly once, in the listing's order, and never for an exact object; the
+   * returned listing holds the same objects either way. The runtime's {@code pages} does not throw
+   * and returns quickly.
+   *
+   * <p>The default lists with {@link #list(String)} and hands nothing over; the runtime then starts
+   * after the listing.
+   *
+   * @param uri as for {@link #list(String)}
+   * @param pages receives each page's objects; not null
+   * @return the listing, as {@link #list(String)} returns it
+   * @since 0.3
+   */
+  default Listing list(String uri, Consumer<List<RemoteObject>> pages) {
+    return list(uri);
+  }
 
   /**
    * Opens a stream over bytes {@code [offset, offset + length)} of an object this client listed.

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -84,6 +85,14 @@ final class S3StorageClient implements StorageClient {
 
   @Override
   public Listing list(String uri) {
+    return list(uri, page -> {});
+  }
+
+  /**
+   * Hands each page of a tree over as it arrives (ListObjectsV2 returns up to 1000 keys a page).
+   */
+  @Override
+  public Listing list(String uri, Consumer<List<RemoteObject>> pages) {
     Location at = Location.parse(uri);
     if (!at.key().isEmpty() && !at.key().endsWith("/")) {
       Optional<RemoteObject> object = head(at);
@@ -115,11 +124,12 @@ final class S3StorageClient implements StorageClient {
         try (InputStream in = r.body()) {
           page = S3Xml.listPage(in);
         }
+        List<RemoteObject> found = new ArrayList<>(page.entries().size());
         for (S3Xml.Entry e : page.entries()) {
           if (e.key().endsWith("/") || !e.key().startsWith(prefix)) {
             continue;
           }
-          objects.add(
+          found.add(
               object(
                   at.bucket(),
                   e.key(),
@@ -129,6 +139,10 @@ final class S3StorageClient implements StorageClient {
                   e.lastModified(),
                   settings.etagIsMd5(),
                   null));
+        }
+        objects.addAll(found);
+        if (!found.isEmpty()) {
+          pages.accept(found);
         }
         token = page.nextToken();
       } while (token.isPresent());

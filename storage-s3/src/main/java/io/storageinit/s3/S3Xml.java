@@ -123,26 +123,27 @@ final class S3Xml {
   }
 
   /**
-   * Parses a listing's {@code LastModified}. S3 writes {@code 2024-05-01T12:00:00.000Z}, read here
-   * by hand: {@code Instant.parse} costs more than the rest of an entry (about 10 ms per thousand
-   * keys at start-up). Any other ISO-8601 form goes to {@code Instant.parse}.
+   * Parses a listing's {@code LastModified}. S3 writes {@code 2024-05-01T12:00:00.000Z} (some
+   * stores leave out the milliseconds), read here by hand: {@code Instant.parse} costs more than
+   * the rest of an entry (about 10 ms per thousand keys at start-up). Any other ISO-8601 form goes
+   * to {@code Instant.parse}.
    */
   static Instant instant(String s) {
-    if (s.length() == 24
+    boolean millis = s.length() == 24 && s.charAt(19) == '.';
+    if ((millis || s.length() == 20)
         && s.charAt(4) == '-'
         && s.charAt(7) == '-'
         && s.charAt(10) == 'T'
         && s.charAt(13) == ':'
         && s.charAt(16) == ':'
-        && s.charAt(19) == '.'
-        && s.charAt(23) == 'Z') {
+        && s.charAt(s.length() - 1) == 'Z') {
       int year = digits(s, 0, 4);
       int month = digits(s, 5, 2);
       int day = digits(s, 8, 2);
       int hour = digits(s, 11, 2);
       int minute = digits(s, 14, 2);
       int second = digits(s, 17, 2);
-      int milli = digits(s, 20, 3);
+      int milli = millis ? digits(s, 20, 3) : 0;
       if (year >= 0
           && month >= 1
           && month <= 12

@@ -153,18 +153,25 @@ class S3XmlTest {
     }
     assertThat(S3Xml.instant("2024-02-29T23:59:59.999Z"))
         .isEqualTo(Instant.parse("2024-02-29T23:59:59.999Z"));
+    // As S3Proxy and some other stores write it.
+    assertThat(S3Xml.instant("2026-11-30T11:37:16Z"))
+        .isEqualTo(Instant.parse("2026-11-30T11:37:16Z"));
   }
 
   @Test
   void lastModifiedInOtherFormsFallsBackToInstantParse() {
-    assertThat(S3Xml.instant("2024-05-01T12:00:00Z"))
-        .isEqualTo(Instant.parse("2024-05-01T12:00:00Z"));
+    assertThat(S3Xml.instant("2024-05-01T12:00:00.5Z"))
+        .isEqualTo(Instant.parse("2024-05-01T12:00:00.5Z"));
+    assertThat(S3Xml.instant("2024-05-01T12:00:00+02:00"))
+        .isEqualTo(Instant.parse("2024-05-01T10:00:00Z"));
     assertThat(S3Xml.instant("2024-05-01T12:00:00.123456Z"))
         .isEqualTo(Instant.parse("2024-05-01T12:00:00.123456Z"));
     assertThatThrownBy(() -> S3Xml.instant("2023-02-29T00:00:00.000Z"))
         .isInstanceOf(java.time.format.DateTimeParseException.class);
     assertThat(S3Xml.instant("2024-05-01T24:00:00.000Z"))
         .isEqualTo(Instant.parse("2024-05-01T24:00:00.000Z"));
+    assertThatThrownBy(() -> S3Xml.instant("2023-02-29T00:00:00Z"))
+        .isInstanceOf(java.time.format.DateTimeParseException.class);
     assertThatThrownBy(() -> S3Xml.instant("2024-0x-01T12:00:00.000Z"))
         .isInstanceOf(java.time.format.DateTimeParseException.class);
   }

@@ -204,6 +204,29 @@ public abstract class StorageProviderContract {
     }
 
     @Test
+    void pagesHandOverEveryObjectOfATreeOnceInOrderOrNone() throws Exception {
+      fixture.put("paged/a.json", bytes("{}"));
+      fixture.put("paged/w/b.bin", bytes("bb"));
+      fixture.put("paged/w/c.bin", bytes("ccc"));
+      fixture.put("one.bin", bytes("1"));
+      List<RemoteObject> handed = new java.util.ArrayList<>();
+      if (trees()) {
+        Listing listing = client.list(fixture.uri("paged"), handed::addAll);
+        assertThat(paths(listing)).containsExactly("a.json", "w/b.bin", "w/c.bin");
+        if (!handed.isEmpty()) {
+          assertThat(handed)
+              .extracting(RemoteObject::path)
+              .containsExactlyElementsOf(
+                  listing.objects().stream().map(RemoteObject::path).toList());
+        }
+      }
+      handed.clear();
+      Listing exact = client.list(fixture.uri("one.bin"), handed::addAll);
+      assertThat(exact.singleObject()).isTrue();
+      assertThat(handed).isEmpty();
+    }
+
+    @Test
     void aTreeIsAFolderNotAStringPrefix() throws Exception {
       fixture.put("models/v1/a.bin", bytes("one"));
       fixture.put("models/v10/b.bin", bytes("ten"));

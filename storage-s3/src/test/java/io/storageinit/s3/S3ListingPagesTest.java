@@ -1,0 +1,53 @@
+package io.storageinit.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.storageinit.api.Listing;
+import io.storageinit.api.RemoteObject;
+import io.storageinit.api.StorageClient;
+import io.storageinit.tck.TestProviderContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A long listing is handed over page by page, as S3 returns it (1000 keys a page). */
+class S3ListingPagesTest {
+  static TestS3Server server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestS3Server.start(false);
+    server.bucket("paged");
+    for (int i = 0; i < 1003; i++) {
+      server.put("paged", String.format("m/f%04d", i), ("" + i).getBytes(StandardCharsets.UTF_8));
+    }
+    server.put("paged", "m/folder/", new byte[0]);
+    server.put("paged", "m0/sibling", new byte[1]);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  @Test
+  void everyPageIsHandedOverBeforeTheNextAndTogetherTheyAreTheListing() {
+    List<List<String>> pages = new ArrayList<>();
+    try (StorageClient client =
+        new S3StorageProvider().open(new TestProviderContext(server.environment()))) {
+      Listing listing =
+          client.list(
+              "s3://paged/m", page -> pages.add(page.stream().map(RemoteObject::path).toList()));
+      assertThat(pages).hasSize(2);
+      assertThat(pages.get(0)).hasSize(1000).startsWith("f0000");
+      // The folder marker is left out of the second page, the sibling prefix never listed.
+      assertThat(pages.get(1)).containsExactly("f1000", "f1001", "f1002");
+      assertThat(listing.objects())
+          .extracting(RemoteObject::path)
+          .containsExactlyElementsOf(pages.stream().flatMap(List::stream).toList());
+    }
+  }
+}
