@@ -7,6 +7,12 @@
 #
 #   bench/s3-bench.sh [SHARD_MIB=256] [ROUNDS=2]
 #
+# Every tool writes into a fresh folder under OUT_DIR: by default a tmpfs (/dev/shm) when there is
+# one with room, so that the figures compare the tools rather than the disk. (On a disk the time to
+# create a file can depend on the run before: ext4 without a journal skips inodes freed in the
+# last minute, so each tool pays for the files the previous one deleted.) OUT_DIR=... picks a
+# folder on the disk to be measured instead.
+#
 # Installs rclone, awscli and GNU time from Debian when missing; builds what it needs.
 set -euo pipefail
 SHARD_MIB=${1:-256}
@@ -24,13 +30,21 @@ ensure_dist "$top"
   (cd "$top" && ./mvnw -q -B -pl storage-s3 -am test-compile)
 (cd "$top" && ./mvnw -q -B -pl storage-s3 dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null)
 
-rm -rf "$work/store" "$work/out"
-mkdir -p "$work/store" "$work/out"
+if [ -z "${OUT_DIR:-}" ]; then
+  OUT_DIR="$work/out"
+  if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+    [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $(((4 * SHARD_MIB + 512) * 2048)) ]; then
+    OUT_DIR=/dev/shm/storage-initializer-bench
+  fi
+fi
+echo "downloads go to $OUT_DIR ($(df -PT "$(dirname "$OUT_DIR")" | awk 'NR==2 {print $2}'))"
+rm -rf "$work/store" "$OUT_DIR"
+mkdir -p "$work/store" "$OUT_DIR"
 rm -f "$work/port"
 sleep infinity | java -cp "$top/storage-s3/target/test-classes:$top/storage-s3/target/classes:$(cat "$work/cp.txt")" \
   io.storageinit.s3.TestS3ServerMain "$work/store" "$work/port" > "$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; pkill -f TestS3ServerMain 2>/dev/null || true' EXIT
+trap 'kill $server 2>/dev/null; pkill -f TestS3ServerMain 2>/dev/null; rm -rf "$OUT_DIR"' EXIT
 for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
 endpoint="http://127.0.0.1:$(cat "$work/port")"
 
@@ -68,7 +82,7 @@ fi
 tools+=(rclone aws-cli)
 declare -A total_s peak_kb
 run() {
-  local set=$1 tool=$2 out="$work/out/$2"
+  local set=$1 tool=$2 out="$OUT_DIR/$2"
   rm -rf "$out"; mkdir -p "$out"
   local cmd
   case $tool in
@@ -90,12 +104,14 @@ run() {
   printf '  %-5s round %d %-26s %7.2fs %6d MiB RSS\n' "$set" "$r" "$tool" "$secs" $((kb / 1024))
   rm -rf "$out"
 }
-# One untimed pass per set first, so that every timed tool meets a server whose JIT is warm.
+# One untimed round per set first, so that every timed run meets a server whose JIT has compiled
+# what that tool's requests need (and memory the output has already used once).
 for set in big tiny; do
-  rm -rf "$work/out/warm-up"
-  rclone copy "bench:bench/$set" "$work/out/warm-up" >/dev/null 2>&1
-  rm -rf "$work/out/warm-up"
+  r=0
+  for t in "${tools[@]}"; do run "$set" "$t" > /dev/null; done
 done
+total_s=()
+peak_kb=()
 for set in big tiny; do
   for r in $(seq 1 "$ROUNDS"); do
     for t in "${tools[@]}"; do run "$set" "$t"; done
@@ -103,7 +119,7 @@ for set in big tiny; do
 done
 
 echo
-echo "S3 downloads from one local S3Proxy, mean of $ROUNDS interleaved rounds"
+echo "S3 downloads from one local S3Proxy into $OUT_DIR, mean of $ROUNDS interleaved rounds"
 echo "(big: 4 x $SHARD_MIB MiB + 300 x 4 KiB; tiny: 2000 x 512 B)"
 printf '| %-5s | %-26s | %8s | %26s | %12s |\n' set tool "mean s" "time / ours (>1 = slower)" "peak RSS MiB"
 printf '|%s|%s|%s|%s|%s|\n' ------- ---------------------------- ---------- ---------------------------- --------------
