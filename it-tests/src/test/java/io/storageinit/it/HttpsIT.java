@@ -63,6 +63,36 @@ class HttpsIT {
   }
 
   @Test
+  void aProxysCredentialsGoOnTheConnectAndNeverToTheOrigin() throws Exception {
+    String basic =
+        "Basic "
+            + java.util.Base64.getEncoder()
+                .encodeToString(
+                    "model-reader:p@ss word".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    try (TunnelProxy proxy = new TunnelProxy(basic)) {
+      Path dest = tmp.resolve("proxied");
+      int before = server.requests().size();
+      Cli.Result r =
+          fetch(
+              Map.of(
+                  "STORAGE_HTTP_CA_BUNDLE",
+                  caPem.toString(),
+                  "HTTPS_PROXY",
+                  "http://model-reader:p%40ss%20word@127.0.0.1:" + proxy.port()),
+              dest);
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(dest.resolve("model.bin")).hasSize(5);
+      // The JDK asks without credentials first, and answers the 407 with them.
+      assertThat(proxy.heads()).allMatch(h -> h.startsWith("CONNECT 127.0.0.1:" + server.port()));
+      assertThat(proxy.tunnels()).isPositive();
+      assertThat(server.requests().subList(before, server.requests().size()))
+          .isNotEmpty()
+          .allMatch(s -> s.header("Proxy-Authorization") == null);
+      assertThat(r.output()).doesNotContain("p@ss word");
+    }
+  }
+
+  @Test
   void aDirectBundleIsTrusted() throws Exception {
     Path dest = tmp.resolve("c");
     Cli.Result r = fetch(Map.of("STORAGE_HTTP_CA_BUNDLE", caPem.toString()), dest);

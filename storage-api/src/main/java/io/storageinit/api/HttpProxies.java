@@ -14,8 +14,10 @@ import java.util.Optional;
  * The HTTP proxies of the environment, read as curl and most tools read them: {@code HTTP_PROXY} /
  * {@code HTTPS_PROXY} (either case) per scheme of the target, {@code NO_PROXY} as a comma list of
  * hosts, domain suffixes or {@code *}. A proxy given as {@code http://user:pass@host:port}
- * authenticates with Basic. Providers with HTTP clients of their own use it so that every backend
- * honours the same variables; a P2P distribution layer (Dragonfly and the like) plugs in here.
+ * authenticates with Basic: on each request to an http:// target, and on the CONNECT that opens the
+ * tunnel to an https:// target (never inside the tunnel, where the header would reach the origin).
+ * Providers with HTTP clients of their own use it so that every backend honours the same variables;
+ * a P2P distribution layer (Dragonfly and the like) plugs in here.
  *
  * @param http the proxy for http:// targets
  * @param https the proxy for https:// targets
@@ -23,6 +25,18 @@ import java.util.Optional;
  * @since 0.2
  */
 public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> noProxy) {
+
+  /** The JDK property naming the schemes it will not answer a proxy's CONNECT challenge with. */
+  static final String TUNNELING_DISABLED_SCHEMES = "jdk.http.auth.tunneling.disabledSchemes";
+
+  static {
+    // The JDK answers a proxy's 407 to CONNECT only for schemes this property leaves out, and its
+    // default leaves Basic out. Set before the JDK's HTTP client first loads (it reads the
+    // property once), unless the user chose a value.
+    if (System.getProperty(TUNNELING_DISABLED_SCHEMES) == null) {
+      System.setProperty(TUNNELING_DISABLED_SCHEMES, "");
+    }
+  }
 
   /** Reads the proxy variables of {@code context}. */
   public static HttpProxies from(ProviderContext context) {
@@ -70,10 +84,36 @@ public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> 
             (proxy.isPresent()
                 ? url.toURL().openConnection(asProxy(proxy.get()))
                 : url.toURL().openConnection());
-    proxy
-        .flatMap(HttpProxies::authorization)
-        .ifPresent(a -> c.setRequestProperty("Proxy-Authorization", a));
+    if (proxy.isPresent() && proxy.get().getRawUserInfo() != null) {
+      if ("https".equals(url.getScheme())) {
+        // Through a tunnel: the JDK sends the credentials on CONNECT when the proxy asks for them.
+        c.setAuthenticator(new ProxyCredentials(proxy.get()));
+      } else {
+        authorization(proxy.get()).ifPresent(a -> c.setRequestProperty("Proxy-Authorization", a));
+      }
+    }
     return c;
+  }
+
+  /** Answers the challenge of one proxy, and nobody else's, with its user info. */
+  private static final class ProxyCredentials extends java.net.Authenticator {
+    private final URI proxy;
+
+    ProxyCredentials(URI proxy) {
+      this.proxy = proxy;
+    }
+
+    @Override
+    protected java.net.PasswordAuthentication getPasswordAuthentication() {
+      if (getRequestorType() != RequestorType.PROXY) {
+        return null;
+      }
+      String info = java.net.URLDecoder.decode(proxy.getRawUserInfo(), StandardCharsets.UTF_8);
+      int colon = info.indexOf(':');
+      String user = colon < 0 ? info : info.substring(0, colon);
+      String password = colon < 0 ? "" : info.substring(colon + 1);
+      return new java.net.PasswordAuthentication(user, password.toCharArray());
+    }
   }
 
   private static Proxy asProxy(URI proxy) {
