@@ -23,8 +23,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -114,6 +117,7 @@ final class TransferEngine {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final List<CompletableFuture<Void>> all = new ArrayList<>();
     private final java.util.Set<Path> folders = new java.util.HashSet<>();
+    private final Map<Path, Set<String>> contents = new HashMap<>();
     private boolean logged;
 
     private Session(StorageClient client) {
@@ -146,7 +150,9 @@ final class TransferEngine {
       for (Planned p : files) {
         stats.filesExpected.incrementAndGet();
         stats.bytesExpected.addAndGet(Math.max(0, p.object().size()));
-        if (upToDate(p)) {
+        Set<String> present = namesIn(p.target().getParent());
+        String name = p.target().getFileName().toString();
+        if (present.contains(name) && upToDate(p)) {
           stats.filesReused.incrementAndGet();
           stats.filesDone.incrementAndGet();
           stats.bytesReused.addAndGet(p.object().size());
@@ -154,8 +160,32 @@ final class TransferEngine {
           continue;
         }
         FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), part, failure);
+        job.leftovers =
+            present.contains(partialOf(p.target()).getFileName().toString())
+                || present.contains(partsOf(p.target()).getFileName().toString());
         all.addAll(job.submit(pool, folders));
       }
+    }
+
+    /**
+     * The names in {@code folder} when this fetch first looked (empty when it did not exist yet):
+     * one directory read per folder tells which files are already there, where a check per file
+     * would cost a failed system call for each new one.
+     */
+    private Set<String> namesIn(Path folder) {
+      return contents.computeIfAbsent(
+          folder,
+          f -> {
+            Set<String> names = new java.util.HashSet<>();
+            try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(f)) {
+              entries.forEach(e -> names.add(e.getFileName().toString()));
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
+              // Nothing there yet.
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            return names;
+          });
     }
 
     /**
@@ -256,6 +286,10 @@ final class TransferEngine {
     private final boolean rangedReads;
     private final long partSize;
     private final AtomicReference<Throwable> failure;
+
+    /** Whether a partial or parts file of an earlier run may be in the way. */
+    private boolean leftovers = true;
+
     private FileChannel channel;
     private AtomicInteger remaining;
 
@@ -379,9 +413,10 @@ final class TransferEngine {
     private void whole() {
       try {
         // A parts file left by a ranged try of an earlier run no longer applies. Removed here, on
-        // a worker, rather than while planning: for thousands of small files that is thousands of
-        // system calls the first transfers would wait for.
-        Files.deleteIfExists(parts);
+        // a worker, rather than while planning, and only when the folder held one.
+        if (leftovers) {
+          Files.deleteIfExists(parts);
+        }
         channel =
             FileChannel.open(
                 partial,

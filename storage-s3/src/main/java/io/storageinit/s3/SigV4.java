@@ -5,7 +5,6 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
@@ -23,8 +22,6 @@ import javax.crypto.spec.SecretKeySpec;
 final class SigV4 {
   static final String EMPTY_SHA256 =
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-  private static final DateTimeFormatter AMZ_DATE =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private static final HexFormat HEX = HexFormat.of();
 
   /** The key of one day, region and secret; derived once, used for every request that day. */
@@ -83,6 +80,32 @@ final class SigV4 {
    * @param query the query parameters, raw
    * @param headers lower-case names to values; completed in place
    */
+  /**
+   * {@code now} as {@code yyyyMMdd'T'HHmmss'Z'} in UTC, written by hand: a {@code
+   * DateTimeFormatter} took a tenth of the CPU of signing a request.
+   */
+  static String amzDate(Instant now) {
+    java.time.LocalDateTime t =
+        java.time.LocalDateTime.ofEpochSecond(now.getEpochSecond(), 0, ZoneOffset.UTC);
+    char[] c = new char[16];
+    digits(c, 0, t.getYear(), 4);
+    digits(c, 4, t.getMonthValue(), 2);
+    digits(c, 6, t.getDayOfMonth(), 2);
+    c[8] = 'T';
+    digits(c, 9, t.getHour(), 2);
+    digits(c, 11, t.getMinute(), 2);
+    digits(c, 13, t.getSecond(), 2);
+    c[15] = 'Z';
+    return new String(c);
+  }
+
+  private static void digits(char[] c, int at, int value, int width) {
+    for (int i = at + width - 1; i >= at; i--) {
+      c[i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  }
+
   void sign(
       String method,
       String encodedPath,
@@ -93,7 +116,7 @@ final class SigV4 {
       String secretAccessKey,
       String sessionToken,
       Instant now) {
-    String amzDate = AMZ_DATE.format(now);
+    String amzDate = amzDate(now);
     String date = amzDate.substring(0, 8);
     headers.put("x-amz-date", amzDate);
     headers.put("x-amz-content-sha256", EMPTY_SHA256);

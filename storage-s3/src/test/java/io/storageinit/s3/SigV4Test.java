@@ -132,4 +132,19 @@ class SigV4Test {
     assertThat(ours("GET", "h", "/", Map.of(), Map.of(), "us-east-1", null).get("authorization"))
         .isEqualTo(a.get("authorization"));
   }
+
+  @Test
+  void theAmzDateIsWhatTheFormatterOfTheSpecWrites() {
+    java.time.format.DateTimeFormatter spec =
+        java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(java.time.ZoneOffset.UTC);
+    java.util.Random random = new java.util.Random(11);
+    for (int i = 0; i < 2000; i++) {
+      java.time.Instant t =
+          java.time.Instant.ofEpochMilli((long) (random.nextDouble() * 4_102_444_800_000L));
+      assertThat(SigV4.amzDate(t)).isEqualTo(spec.format(t));
+    }
+    assertThat(SigV4.amzDate(java.time.Instant.parse("2013-05-24T00:00:00Z")))
+        .isEqualTo("20130524T000000Z");
+  }
 }
