@@ -110,6 +110,10 @@ final class TransferEngine {
    * them. Closing stops what still runs. Used from one thread.
    */
   final class Session implements AutoCloseable {
+    /** A folder whose entries could not be read: whether a file is there is not known. */
+    private static final Set<String> UNREADABLE =
+        java.util.Collections.unmodifiableSet(new java.util.HashSet<>());
+
     private final StorageClient client;
     private final boolean ranged;
     private final int streams;
@@ -151,8 +155,9 @@ final class TransferEngine {
         stats.filesExpected.incrementAndGet();
         stats.bytesExpected.addAndGet(Math.max(0, p.object().size()));
         Set<String> present = namesIn(p.target().getParent());
+        boolean unknown = present == UNREADABLE;
         String name = p.target().getFileName().toString();
-        if (present.contains(name) && upToDate(p)) {
+        if ((unknown || present.contains(name)) && upToDate(p)) {
           stats.filesReused.incrementAndGet();
           stats.filesDone.incrementAndGet();
           stats.bytesReused.addAndGet(p.object().size());
@@ -161,14 +166,16 @@ final class TransferEngine {
         }
         FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), part, failure);
         job.leftovers =
-            present.contains(partialOf(p.target()).getFileName().toString())
+            unknown
+                || present.contains(partialOf(p.target()).getFileName().toString())
                 || present.contains(partsOf(p.target()).getFileName().toString());
         all.addAll(job.submit(pool, folders));
       }
     }
 
     /**
-     * The names in {@code folder} when this fetch first looked (empty when it did not exist yet):
+     * The names in {@code folder} when this fetch first looked (empty when it did not exist yet;
+     * {@link #UNREADABLE} when it could not be read, and every file is then checked on its own):
      * one directory read per folder tells which files are already there, where a check per file
      * would cost a failed system call for each new one.
      */
@@ -182,7 +189,7 @@ final class TransferEngine {
             } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
               // Nothing there yet.
             } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
+              return UNREADABLE;
             }
             return names;
           });

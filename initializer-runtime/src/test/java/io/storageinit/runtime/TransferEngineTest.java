@@ -90,6 +90,37 @@ class TransferEngineTest {
   }
 
   @Test
+  void aFileAlreadyInPlaceWithTheStoresSizeAndTimeIsKeptAndOthersAreFetched() throws Exception {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("same.bin", random(500));
+    client.objects.put("stale.bin", random(600));
+    client.objects.put("new/n.bin", random(700));
+    java.time.Instant modified = java.time.Instant.parse("2024-05-01T12:00:00Z");
+    Files.write(dest.resolve("same.bin"), random(500));
+    Files.setLastModifiedTime(
+        dest.resolve("same.bin"), java.nio.file.attribute.FileTime.from(modified));
+    Files.write(dest.resolve("stale.bin"), random(10));
+    List<Planned> plan =
+        java.util.stream.Stream.of("same.bin", "stale.bin", "new/n.bin")
+            .map(
+                n ->
+                    new Planned(
+                        RemoteObject.builder(n, n)
+                            .size(client.objects.get(n).length)
+                            .lastModified(modified)
+                            .build(),
+                        dest.resolve(n)))
+            .toList();
+    engine(3).fetch(client, plan);
+    assertThat(stats.filesReused.get()).isEqualTo(1);
+    assertThat(client.reads).hasSize(2);
+    assertThat(Files.readAllBytes(dest.resolve("stale.bin"))).isEqualTo(random(600));
+    assertThat(Files.readAllBytes(dest.resolve("new/n.bin"))).isEqualTo(random(700));
+    assertThat(Files.getLastModifiedTime(dest.resolve("new/n.bin")).toInstant())
+        .isEqualTo(modified);
+  }
+
+  @Test
   void aStoresConcurrencyLimitBoundsTheOpenStreams() throws Exception {
     java.util.concurrent.atomic.AtomicInteger open =
         new java.util.concurrent.atomic.AtomicInteger();
