@@ -41,6 +41,8 @@ run() {
     curl) cmd=(curl -sS -o "$out/model.bin" "$url") ;;
     aria2c) cmd=(aria2c -q -x8 -s8 -k1M --file-allocation=none --allow-overwrite=true -d "$out" -o model.bin "$url") ;;
   esac
+  # Each tool starts with no dirty pages of an earlier run left for the kernel to write back.
+  sync
   /usr/bin/time -f "%e %M" -o "$work/time.txt" "${cmd[@]}" > "$work/$tool.log" 2>&1
   read -r secs kb < "$work/time.txt"
   got=$(sha256sum "$out/model.bin" | cut -d' ' -f1)
@@ -50,6 +52,11 @@ run() {
   printf '  round %d %-20s %6.2fs  %6d MiB RSS\n' "$r" "$tool" "$secs" $((kb / 1024))
   rm -rf "$out"
 }
+# One untimed round first: the first writes of a run also pay for memory the VM has not used yet.
+r=0
+for t in "${tools[@]}"; do run "$t" > /dev/null; done
+total_s=()
+peak_kb=()
 for r in $(seq 1 "$ROUNDS"); do
   for t in "${tools[@]}"; do run "$t"; done
 done
