@@ -3,6 +3,7 @@ package io.storageinit.runtime;
 import io.storageinit.api.Capability;
 import io.storageinit.api.Finding;
 import io.storageinit.api.Listing;
+import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
@@ -458,6 +459,8 @@ public final class StorageInitializer implements AutoCloseable {
   /** Runs the chosen validators; an ERROR finding fails the run. */
   private void validate(Path dest) {
     List<ModelValidator> chosen = chosenValidators();
+    // Listed once for every validator.
+    List<String> files = chosen.isEmpty() ? List.of() : ModelFiles.list(dest);
     List<Finding> errors = new ArrayList<>();
     for (ModelValidator v : chosen) {
       ClassLoader loader =
@@ -466,7 +469,7 @@ public final class StorageInitializer implements AutoCloseable {
               .map(PluginLoader.PluginSource::classLoader)
               .orElse(getClass().getClassLoader());
       List<Finding> findings =
-          PluginRegistry.withContextLoader(loader, () -> v.validate(dest, env));
+          PluginRegistry.withContextLoader(loader, () -> v.validate(dest, files, env));
       for (Finding f : findings) {
         metrics.finding(v.name(), f.severity());
         switch (f.severity()) {

@@ -38,4 +38,17 @@ public interface ModelValidator {
    *     with the model are findings
    */
   List<Finding> validate(Path modelDir, Map<String, String> config);
+
+  /**
+   * Checks the model in {@code modelDir}, given its files as {@link ModelFiles#list} returns them:
+   * the runtime lists a model once for all validators. The default ignores the list and calls
+   * {@link #validate(Path, Map)}; a validator that picks files by name overrides this to save a
+   * walk of the tree.
+   *
+   * @param files the model's files, relative and sorted; not null
+   * @since 0.3
+   */
+  default List<Finding> validate(Path modelDir, List<String> files, Map<String, String> config) {
+    return validate(modelDir, config);
+  }
 }

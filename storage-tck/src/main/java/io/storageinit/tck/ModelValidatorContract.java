@@ -87,6 +87,17 @@ public abstract class ModelValidatorContract {
   }
 
   @Test
+  void givenTheModelsFilesItFindsWhatItFindsOnItsOwn() throws Exception {
+    String bad = writeInvalidModel(dir);
+    List<String> files = io.storageinit.api.ModelFiles.list(dir);
+    assertThat(files).contains(bad);
+    assertThat(validator().validate(dir, files, config()))
+        .map(Finding::toString)
+        .containsExactlyInAnyOrderElementsOf(
+            validator().validate(dir, config()).stream().map(Finding::toString).toList());
+  }
+
+  @Test
   void anEmptyModelIsNotAnError() throws Exception {
     assertThat(validator().validate(dir, config()))
         .noneMatch(f -> f.severity() == Finding.Severity.ERROR);

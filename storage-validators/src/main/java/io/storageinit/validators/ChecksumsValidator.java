@@ -1,6 +1,7 @@
 package io.storageinit.validators;
 
 import io.storageinit.api.Finding;
+import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,11 @@ public final class ChecksumsValidator implements ModelValidator {
 
   @Override
   public List<Finding> validate(Path modelDir, Map<String, String> config) {
+    return validate(modelDir, ModelFiles.list(modelDir), config);
+  }
+
+  @Override
+  public List<Finding> validate(Path modelDir, List<String> files, Map<String, String> config) {
     String manifestName = config.getOrDefault("STORAGE_CHECKSUMS_MANIFEST", "SHA256SUMS");
     Path manifest = modelDir.resolve(manifestName);
     if (!Files.isRegularFile(manifest)) {
@@ -83,7 +89,7 @@ public final class ChecksumsValidator implements ModelValidator {
     }
     if (!"true"
         .equalsIgnoreCase(config.getOrDefault("STORAGE_CHECKSUMS_ALLOW_UNLISTED", "false"))) {
-      for (String f : ModelFiles.list(modelDir)) {
+      for (String f : files) {
         if (!f.equals(manifestName) && !expected.containsKey(f)) {
           findings.add(
               Finding.error(

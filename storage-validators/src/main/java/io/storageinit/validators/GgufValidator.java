@@ -1,6 +1,7 @@
 package io.storageinit.validators;
 
 import io.storageinit.api.Finding;
+import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,8 +26,13 @@ public final class GgufValidator implements ModelValidator {
 
   @Override
   public List<Finding> validate(Path modelDir, Map<String, String> config) {
+    return validate(modelDir, ModelFiles.list(modelDir), config);
+  }
+
+  @Override
+  public List<Finding> validate(Path modelDir, List<String> files, Map<String, String> config) {
     List<Finding> findings = new ArrayList<>();
-    for (String f : ModelFiles.list(modelDir)) {
+    for (String f : files) {
       if (f.endsWith(".gguf")) {
         try (FileChannel ch = FileChannel.open(modelDir.resolve(f))) {
           ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,6 +1,7 @@
 package io.storageinit.validators;
 
 import io.storageinit.api.Finding;
+import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +24,12 @@ public final class PickleValidator implements ModelValidator {
 
   @Override
   public List<Finding> validate(Path modelDir, Map<String, String> config) {
-    return ModelFiles.list(modelDir).stream()
+    return validate(modelDir, ModelFiles.list(modelDir), config);
+  }
+
+  @Override
+  public List<Finding> validate(Path modelDir, List<String> files, Map<String, String> config) {
+    return files.stream()
         .filter(f -> SUFFIXES.stream().anyMatch(f::endsWith))
         .map(
             f ->

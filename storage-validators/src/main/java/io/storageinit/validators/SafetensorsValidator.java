@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.storageinit.api.Finding;
+import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -70,8 +71,13 @@ public final class SafetensorsValidator implements ModelValidator {
 
   @Override
   public List<Finding> validate(Path modelDir, Map<String, String> config) {
+    return validate(modelDir, ModelFiles.list(modelDir), config);
+  }
+
+  @Override
+  public List<Finding> validate(Path modelDir, List<String> files, Map<String, String> config) {
     List<Finding> findings = new ArrayList<>();
-    for (String f : ModelFiles.list(modelDir)) {
+    for (String f : files) {
       if (f.endsWith(".safetensors")) {
         String problem = check(modelDir.resolve(f));
         if (problem != null) {

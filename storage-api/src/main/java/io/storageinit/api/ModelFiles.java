@@ -1,6 +1,5 @@
-package io.storageinit.validators;
+package io.storageinit.api;
 
-import io.storageinit.api.StorageException;
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -14,13 +13,22 @@ import java.util.EnumSet;
 import java.util.List;
 
 /**
- * The regular files of a model, relative and sorted; links (as KServe's local mode makes) followed,
- * hidden files and folders (names starting with a dot) left out.
+ * The files of a model as validators see them: the regular files under a folder, relative to it,
+ * {@code /}-separated and sorted; links (as KServe's local mode makes) followed, hidden files and
+ * folders (names starting with a dot) left out. The runtime lists a model once and hands the list
+ * to every {@link ModelValidator}.
+ *
+ * @since 0.3
  */
-final class ModelFiles {
+public final class ModelFiles {
   private ModelFiles() {}
 
-  static List<String> list(Path dir) {
+  /**
+   * Lists the model in {@code dir}.
+   *
+   * @throws StorageException {@code INTERNAL} when the folder cannot be read
+   */
+  public static List<String> list(Path dir) {
     List<String> files = new ArrayList<>();
     try {
       // The walk hands each file's attributes over, so every file costs one stat.
