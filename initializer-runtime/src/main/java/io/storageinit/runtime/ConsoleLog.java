@@ -108,7 +108,7 @@ public final class ConsoleLog implements SLF4JServiceProvider {
     pad(b, t.getHour(), 2).append(':');
     pad(b, t.getMinute(), 2).append(':');
     pad(b, t.getSecond(), 2).append('.');
-    return pad(b, (int) Math.floorMod(millis, 1000), 3).append('Z').toString();
+    return pad(b, t.getNano() / 1_000_000, 3).append('Z').toString();
   }
 
   private static StringBuilder pad(StringBuilder b, int value, int width) {

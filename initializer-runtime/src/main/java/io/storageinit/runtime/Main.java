@@ -46,11 +46,15 @@ public final class Main {
    * runs while the logging and the settings start up; the returned supplier waits for it.
    */
   static Supplier<PluginRegistry> discoverInBackground(String[] args, Map<String, String> env) {
-    if (args.length == 1 && List.of("--help", "-h", "--version").contains(args[0])) {
-      return () -> PluginRegistry.discover(PluginLoader.sources(pluginsDir(env)));
-    }
     FutureTask<PluginRegistry> task =
         new FutureTask<>(() -> PluginRegistry.discover(PluginLoader.sources(pluginsDir(env))));
+    if (args.length == 1 && List.of("--help", "-h", "--version").contains(args[0])) {
+      // These never ask for the plugins.
+      return () -> {
+        task.run();
+        return join(task);
+      };
+    }
     Thread thread = new Thread(task, "plugin-discovery");
     thread.setDaemon(true);
     thread.start();
@@ -58,21 +62,25 @@ public final class Main {
       if (!task.isDone()) {
         loadSecurityProviders();
       }
-      try {
-        return task.get();
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        if (e.getCause() instanceof Error err) {
-          throw err;
-        }
-        throw new IllegalStateException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while discovering plugins", e);
-      }
+      return join(task);
     };
+  }
+
+  private static PluginRegistry join(FutureTask<PluginRegistry> task) {
+    try {
+      return task.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while discovering plugins", e);
+    }
   }
 
   /**

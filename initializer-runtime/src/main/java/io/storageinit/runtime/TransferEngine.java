@@ -120,7 +120,7 @@ final class TransferEngine {
     private final ExecutorService pool;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final List<CompletableFuture<Void>> all = new ArrayList<>();
-    private final java.util.Set<Path> folders = new java.util.HashSet<>();
+    private final Set<Path> folders = new java.util.HashSet<>();
     private final Map<Path, Set<String>> contents = new HashMap<>();
     private boolean logged;
 
@@ -164,11 +164,12 @@ final class TransferEngine {
           LOG.debug("up to date: {}", p.target());
           continue;
         }
-        FileJob job = new FileJob(client, p, ranged && p.object().rangedReads(), part, failure);
-        job.leftovers =
+        boolean leftovers =
             unknown
                 || present.contains(partialOf(p.target()).getFileName().toString())
                 || present.contains(partsOf(p.target()).getFileName().toString());
+        FileJob job =
+            new FileJob(client, p, ranged && p.object().rangedReads(), part, leftovers, failure);
         all.addAll(job.submit(pool, folders));
       }
     }
@@ -295,7 +296,7 @@ final class TransferEngine {
     private final AtomicReference<Throwable> failure;
 
     /** Whether a partial or parts file of an earlier run may be in the way. */
-    private boolean leftovers = true;
+    private final boolean leftovers;
 
     private FileChannel channel;
     private AtomicInteger remaining;
@@ -305,9 +306,11 @@ final class TransferEngine {
         Planned p,
         boolean rangedReads,
         long partSize,
+        boolean leftovers,
         AtomicReference<Throwable> failure) {
       this.client = client;
       this.partSize = partSize;
+      this.leftovers = leftovers;
       this.object = p.object();
       this.target = p.target();
       this.partial = partialOf(target);
@@ -320,7 +323,7 @@ final class TransferEngine {
      * Starts the transfer; {@code folders} holds the folders this fetch has already made, so that a
      * model of thousands of files in one folder does not ask the file system thousands of times.
      */
-    List<CompletableFuture<Void>> submit(ExecutorService pool, java.util.Set<Path> folders) {
+    List<CompletableFuture<Void>> submit(ExecutorService pool, Set<Path> folders) {
       try {
         if (folders.add(target.getParent())) {
           Files.createDirectories(target.getParent());

@@ -85,11 +85,17 @@ public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> 
                 ? url.toURL().openConnection(asProxy(proxy.get()))
                 : url.toURL().openConnection());
     if (proxy.isPresent() && proxy.get().getRawUserInfo() != null) {
+      // user:pass of a proxy given as http://user:pass@host
+      String userInfo =
+          java.net.URLDecoder.decode(proxy.get().getRawUserInfo(), StandardCharsets.UTF_8);
       if ("https".equals(url.getScheme())) {
         // Through a tunnel: the JDK sends the credentials on CONNECT when the proxy asks for them.
-        c.setAuthenticator(new ProxyCredentials(proxy.get()));
+        c.setAuthenticator(new ProxyCredentials(userInfo));
       } else {
-        authorization(proxy.get()).ifPresent(a -> c.setRequestProperty("Proxy-Authorization", a));
+        c.setRequestProperty(
+            "Proxy-Authorization",
+            "Basic "
+                + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));
       }
     }
     return c;
@@ -97,10 +103,10 @@ public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> 
 
   /** Answers the challenge of one proxy, and nobody else's, with its user info. */
   private static final class ProxyCredentials extends java.net.Authenticator {
-    private final URI proxy;
+    private final String info;
 
-    ProxyCredentials(URI proxy) {
-      this.proxy = proxy;
+    ProxyCredentials(String userInfo) {
+      this.info = userInfo;
     }
 
     @Override
@@ -108,7 +114,6 @@ public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> 
       if (getRequestorType() != RequestorType.PROXY) {
         return null;
       }
-      String info = java.net.URLDecoder.decode(proxy.getRawUserInfo(), StandardCharsets.UTF_8);
       int colon = info.indexOf(':');
       String user = colon < 0 ? info : info.substring(0, colon);
       String password = colon < 0 ? "" : info.substring(colon + 1);
@@ -120,17 +125,5 @@ public record HttpProxies(Optional<URI> http, Optional<URI> https, List<String> 
     int port =
         proxy.getPort() > 0 ? proxy.getPort() : ("https".equals(proxy.getScheme()) ? 443 : 80);
     return new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxy.getHost(), port));
-  }
-
-  /** The Proxy-Authorization value for a proxy given as {@code http://user:pass@host}. */
-  private static Optional<String> authorization(URI proxy) {
-    return Optional.ofNullable(proxy.getRawUserInfo())
-        .map(
-            u ->
-                "Basic "
-                    + Base64.getEncoder()
-                        .encodeToString(
-                            java.net.URLDecoder.decode(u, StandardCharsets.UTF_8)
-                                .getBytes(StandardCharsets.UTF_8)));
   }
 }
