@@ -106,7 +106,7 @@ final class S3StorageClient implements StorageClient {
     try {
       do {
         S3Xml.Page page;
-        S3Transport.Response r =
+        Http1.Response r =
             http.send(
                 SdkHttpMethod.GET,
                 at.bucket(),
@@ -156,7 +156,7 @@ final class S3StorageClient implements StorageClient {
   private Optional<RemoteObject> head(Location at) {
     boolean withChecksum = checksumMode.get();
     try {
-      S3Transport.Response h =
+      Http1.Response h =
           http.send(
               SdkHttpMethod.HEAD,
               at.bucket(),
@@ -164,18 +164,20 @@ final class S3StorageClient implements StorageClient {
               Map.of(),
               withChecksum ? Map.of("x-amz-checksum-mode", "ENABLED") : Map.of());
       String name = at.key().substring(at.key().lastIndexOf('/') + 1);
-      Optional<String> sse = h.header("x-amz-server-side-encryption");
+      Optional<String> sse = Optional.ofNullable(h.header("x-amz-server-side-encryption"));
       boolean md5Etag = sse.isEmpty() || sse.get().equals("AES256");
       return Optional.of(
           object(
               at.bucket(),
               at.key(),
               name,
-              h.connection().getContentLengthLong(),
-              h.header("ETag").orElse(null),
-              h.header("Last-Modified").flatMap(S3StorageClient::httpDate).orElse(null),
+              contentLength(h),
+              h.header("ETag"),
+              Optional.ofNullable(h.header("Last-Modified"))
+                  .flatMap(S3StorageClient::httpDate)
+                  .orElse(null),
               md5Etag,
-              h.header("x-amz-checksum-sha256").orElse(null)));
+              h.header("x-amz-checksum-sha256")));
     } catch (S3Transport.Failure e) {
       if (e.status == 501 && checksumMode.compareAndSet(true, false)) {
         return head(at);
@@ -199,6 +201,14 @@ final class S3StorageClient implements StorageClient {
           ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
     } catch (DateTimeParseException e) {
       return Optional.empty();
+    }
+  }
+
+  private static long contentLength(Http1.Response r) {
+    try {
+      return Long.parseLong(r.header("Content-Length"));
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -427,6 +437,6 @@ final class S3StorageClient implements StorageClient {
 
   @Override
   public void close() {
-    // Idle kept-alive connections belong to the JDK's pool, which closes them itself.
+    http.close();
   }
 }

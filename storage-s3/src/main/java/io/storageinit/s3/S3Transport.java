@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -63,6 +64,7 @@ final class S3Transport {
   private final SigV4 signer = new SigV4();
   private final Supplier<SSLContext> tlsContext;
   private volatile SSLSocketFactory tls;
+  private volatile Http1 lean;
   private final HttpProxies proxies;
 
   /** Where each bucket is, once known: its base URL and the region requests are signed for. */
@@ -84,18 +86,6 @@ final class S3Transport {
       this.status = status;
       this.code = code;
       this.bucketRegion = bucketRegion;
-    }
-  }
-
-  /** A response with a 2xx status. */
-  record Response(HttpURLConnection connection) {
-    Optional<String> header(String name) {
-      return Optional.ofNullable(connection.getHeaderField(name));
-    }
-
-    /** The body; reading it to the end returns the connection for reuse, closing early drops it. */
-    InputStream body() throws IOException {
-      return HttpBody.of(connection);
     }
   }
 
@@ -136,7 +126,7 @@ final class S3Transport {
    * @throws Failure for an error status, once the retries are spent
    * @throws IOException when the store cannot be reached, once the retries are spent
    */
-  Response send(
+  Http1.Response send(
       SdkHttpMethod method,
       String bucket,
       String key,
@@ -204,7 +194,7 @@ final class S3Transport {
     }
   }
 
-  private Response sendOnce(
+  private Http1.Response sendOnce(
       SdkHttpMethod method,
       BucketEndpoint at,
       String key,
@@ -238,8 +228,71 @@ final class S3Transport {
           id instanceof AwsSessionCredentialsIdentity session ? session.sessionToken() : null,
           Instant.now());
     }
-    String queryString = query.isEmpty() ? "" : "?" + SigV4.canonicalQuery(query);
-    URI uri = URI.create(base.getScheme() + "://" + host + path + queryString);
+    String target = query.isEmpty() ? path : path + "?" + SigV4.canonicalQuery(query);
+    boolean secure = "https".equals(base.getScheme());
+    Http1.Response r;
+    if (direct(base)) {
+      r =
+          lean()
+              .send(
+                  method.name(),
+                  secure,
+                  base.getHost(),
+                  base.getPort() > 0 ? base.getPort() : defaultPort,
+                  target,
+                  requestHeaders(signed, host));
+    } else {
+      r = throughJdk(method, URI.create(base.getScheme() + "://" + host + target), signed);
+    }
+    if (r.status() / 100 == 2) {
+      return r;
+    }
+    throw failure(r);
+  }
+
+  /** The header fields in the order sent: Host first, then the signed ones. */
+  private static Map<String, String> requestHeaders(Map<String, String> signed, String host) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Host", host);
+    signed.forEach(
+        (name, value) -> {
+          if (!name.equals("host")) {
+            h.put(name, value);
+          }
+        });
+    return h;
+  }
+
+  /**
+   * Whether to connect straight to the server with {@link Http1}; requests through a proxy (named
+   * in the environment or in the JDK's own properties) go through the JDK, which speaks to proxies.
+   */
+  private boolean direct(URI base) {
+    return proxies.forUrl(base).isEmpty()
+        && System.getProperty(base.getScheme() + ".proxyHost") == null
+        && System.getProperty("socksProxyHost") == null;
+  }
+
+  private Http1 lean() {
+    Http1 h = lean;
+    if (h == null) {
+      synchronized (this) {
+        if (lean == null) {
+          lean =
+              new Http1(
+                  this::tls,
+                  settings.verifySsl(),
+                  (int) settings.connectTimeout().toMillis(),
+                  (int) settings.readTimeout().toMillis());
+        }
+        h = lean;
+      }
+    }
+    return h;
+  }
+
+  private Http1.Response throughJdk(SdkHttpMethod method, URI uri, Map<String, String> signed)
+      throws IOException {
     HttpURLConnection c = proxies.open(uri);
     c.setRequestMethod(method.name());
     c.setInstanceFollowRedirects(false);
@@ -266,10 +319,22 @@ final class S3Transport {
       c.disconnect();
       throw e;
     }
+    Map<String, String> headers = new HashMap<>();
+    c.getHeaderFields()
+        .forEach(
+            (name, values) -> {
+              if (name != null) {
+                headers.put(name.toLowerCase(Locale.ROOT), String.join(", ", values));
+              }
+            });
+    InputStream body;
     if (status / 100 == 2) {
-      return new Response(c);
+      body = HttpBody.of(c);
+    } else {
+      InputStream err = c.getErrorStream();
+      body = err == null ? InputStream.nullInputStream() : err;
     }
-    throw failure(c, status);
+    return new Http1.Response(status, headers, body);
   }
 
   /** The TLS set-up, made on the first https request: loading the system's CAs takes a while. */
@@ -287,23 +352,21 @@ final class S3Transport {
   }
 
   /** Reads S3's error document, if any, and lets the connection go back to the pool. */
-  private static Failure failure(HttpURLConnection c, int status) {
-    Optional<String> region = Optional.ofNullable(c.getHeaderField("x-amz-bucket-region"));
+  private static Failure failure(Http1.Response r) {
+    Optional<String> region = Optional.ofNullable(r.header("x-amz-bucket-region"));
     String code = "";
     String message = "";
-    try (InputStream err = c.getErrorStream()) {
-      if (err != null) {
-        Map<String, String> fields = S3Xml.error(err);
-        code = fields.getOrDefault("Code", "");
-        message = fields.getOrDefault("Message", "");
-        if (region.isEmpty() && fields.containsKey("Region")) {
-          region = Optional.of(fields.get("Region"));
-        }
+    try (InputStream err = r.body()) {
+      Map<String, String> fields = S3Xml.error(err);
+      code = fields.getOrDefault("Code", "");
+      message = fields.getOrDefault("Message", "");
+      if (region.isEmpty() && fields.containsKey("Region")) {
+        region = Optional.of(fields.get("Region"));
       }
     } catch (IOException | RuntimeException e) {
       // Not an S3 error document (a proxy's page, say): the status says enough.
-      c.disconnect();
     }
+    int status = r.status();
     if (code.isEmpty()) {
       code =
           switch (status) {
@@ -369,6 +432,17 @@ final class S3Transport {
       }
     }
     return new BucketEndpoint(endpoint.url(), signingRegion);
+  }
+
+  /**
+   * Closes the idle direct connections. Ones kept alive by the JDK (through a proxy) belong to its
+   * pool, which closes them itself.
+   */
+  void close() {
+    Http1 h = lean;
+    if (h != null) {
+      h.close();
+    }
   }
 
   /** Raw query parameters in a stable order. */
