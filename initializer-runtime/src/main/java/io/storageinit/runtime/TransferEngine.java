@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -71,7 +72,10 @@ final class TransferEngine {
   static final long MAX_AUTO_PART = 64L << 20;
   private final Retrier retrier;
   private final TransferStats stats;
-  private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
+  private final ThreadLocal<byte[]> heapBuffers =
+      ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
+  private final ThreadLocal<ByteBuffer> directBuffers =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_SIZE));
 
   TransferEngine(int concurrency, long partSize, Retrier retrier, TransferStats stats) {
     this.concurrency = concurrency;
@@ -147,6 +151,8 @@ final class TransferEngine {
         return;
       }
       long part = partSize > 0 ? partSize : autoPartSize(files, streams);
+      List<List<Runnable>> split = new ArrayList<>();
+      List<Runnable> whole = new ArrayList<>();
       if (!logged) {
         LOG.debug("{} streams, ranges of {} bytes", streams, part);
         logged = true;
@@ -170,7 +176,27 @@ final class TransferEngine {
                 || present.contains(partsOf(p.target()).getFileName().toString());
         FileJob job =
             new FileJob(client, p, ranged && p.object().rangedReads(), part, leftovers, failure);
-        all.addAll(job.submit(pool, folders));
+        List<Runnable> tasks = job.tasks(folders);
+        if (tasks.size() > 1) {
+          split.add(tasks);
+        } else {
+          whole.addAll(tasks);
+        }
+      }
+      // The ranges of large files first, taking turns between the files: the streams then write
+      // to as many different files as they can (writers of one file wait on each other for its
+      // lock), and the long tasks do not trail behind at the end. Small files follow.
+      for (int round = 0; !split.isEmpty(); round++) {
+        for (java.util.Iterator<List<Runnable>> it = split.iterator(); it.hasNext(); ) {
+          List<Runnable> tasks = it.next();
+          all.add(CompletableFuture.runAsync(tasks.get(round), pool));
+          if (round + 1 == tasks.size()) {
+            it.remove();
+          }
+        }
+      }
+      for (Runnable task : whole) {
+        all.add(CompletableFuture.runAsync(task, pool));
       }
     }
 
@@ -323,7 +349,7 @@ final class TransferEngine {
      * Starts the transfer; {@code folders} holds the folders this fetch has already made, so that a
      * model of thousands of files in one folder does not ask the file system thousands of times.
      */
-    List<CompletableFuture<Void>> submit(ExecutorService pool, Set<Path> folders) {
+    List<Runnable> tasks(Set<Path> folders) {
       try {
         if (folders.add(target.getParent())) {
           Files.createDirectories(target.getParent());
@@ -349,18 +375,18 @@ final class TransferEngine {
           }
           remaining = new AtomicInteger(todo.size());
           if (todo.isEmpty()) {
-            return List.of(CompletableFuture.runAsync(this::finish, pool));
+            return List.of(this::finish);
           }
-          List<CompletableFuture<Void>> futures = new ArrayList<>();
+          List<Runnable> tasks = new ArrayList<>();
           for (int i : todo) {
             long offset = (long) i * partSize;
             long len = Math.min(partSize, size - offset);
-            futures.add(CompletableFuture.runAsync(() -> part(i, offset, len), pool));
+            tasks.add(() -> part(i, offset, len));
           }
-          return futures;
+          return tasks;
         }
         remaining = new AtomicInteger(1);
-        return List.of(CompletableFuture.runAsync(this::whole, pool));
+        return List.of(this::whole);
       } catch (IOException e) {
         throw localFailure(e);
       }
@@ -541,7 +567,24 @@ final class TransferEngine {
 
     /** Copies a stream to the channel at {@code position}; read failures carry the bytes copied. */
     private long copy(InputStream in, long position, long max) throws IOException {
-      byte[] buf = buffers.get();
+      long total =
+          in instanceof ReadableByteChannel source
+              ? copyDirect(source, position, max)
+              : copyThroughHeap(in, position, max);
+      if (max >= 0 && total == max && in.read() >= 0) {
+        throw new StorageException(
+            Kind.INTEGRITY,
+            object.path()
+                + " is larger than the "
+                + (object.size())
+                + " bytes the store listed; "
+                + "the object changed during the transfer, run again");
+      }
+      return total;
+    }
+
+    private long copyThroughHeap(InputStream in, long position, long max) throws IOException {
+      byte[] buf = heapBuffers.get();
       long total = 0;
       while (max < 0 || total < max) {
         int n;
@@ -553,24 +596,43 @@ final class TransferEngine {
         if (n < 0) {
           break;
         }
-        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-        long at = position + total;
-        while (bb.hasRemaining()) {
-          at += channel.write(bb, at);
-        }
+        write(ByteBuffer.wrap(buf, 0, n), position + total);
         total += n;
-        stats.bytesTransferred.addAndGet(n);
-      }
-      if (max >= 0 && total == max && in.read() >= 0) {
-        throw new StorageException(
-            Kind.INTEGRITY,
-            object.path()
-                + " is larger than the "
-                + (object.size())
-                + " bytes the store listed; "
-                + "the object changed during the transfer, run again");
       }
       return total;
+    }
+
+    /** As {@link #copyThroughHeap}, through a direct buffer the bytes never leave. */
+    private long copyDirect(ReadableByteChannel in, long position, long max) throws IOException {
+      ByteBuffer buf = directBuffers.get();
+      long total = 0;
+      while (max < 0 || total < max) {
+        buf.clear();
+        if (max >= 0) {
+          buf.limit((int) Math.min(buf.capacity(), max - total));
+        }
+        int n;
+        try {
+          n = in.read(buf);
+        } catch (IOException e) {
+          throw new ReadFailure(total, e);
+        }
+        if (n < 0) {
+          break;
+        }
+        buf.flip();
+        write(buf, position + total);
+        total += n;
+      }
+      return total;
+    }
+
+    private void write(ByteBuffer bytes, long at) throws IOException {
+      int n = bytes.remaining();
+      while (bytes.hasRemaining()) {
+        at += channel.write(bytes, at);
+      }
+      stats.bytesTransferred.addAndGet(n);
     }
 
     /** Verifies the partial file and renames it into place. */

@@ -26,6 +26,11 @@ class FakeClient implements StorageClient {
   volatile int cutAfter;
   final Set<Capability> capabilities;
 
+  /** Whether streams are also channels, which the engine reads into direct buffers. */
+  volatile boolean channels;
+
+  final AtomicInteger channelReads = new AtomicInteger();
+
   FakeClient(boolean ranged) {
     capabilities = ranged ? EnumSet.of(Capability.RANGED_READS) : EnumSet.noneOf(Capability.class);
   }
@@ -54,20 +59,44 @@ class FakeClient implements StorageClient {
     InputStream in = new ByteArrayInputStream(data, from, to - from);
     if (cutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       int limit = cutAfter;
-      return new InputStream() {
-        int sent;
+      InputStream whole = in;
+      in =
+          new InputStream() {
+            int sent;
 
-        @Override
-        public int read() throws IOException {
-          if (sent >= limit) {
-            throw new IOException("connection reset");
-          }
-          sent++;
-          return in.read();
-        }
-      };
+            @Override
+            public int read() throws IOException {
+              if (sent >= limit) {
+                throw new IOException("connection reset");
+              }
+              sent++;
+              return whole.read();
+            }
+          };
     }
-    return in;
+    return channels ? new ChannelStream(in) : in;
+  }
+
+  /** A stream that is also a channel over the same bytes. */
+  private final class ChannelStream extends java.io.FilterInputStream
+      implements java.nio.channels.ReadableByteChannel {
+    private final java.nio.channels.ReadableByteChannel channel;
+
+    ChannelStream(InputStream in) {
+      super(in);
+      channel = java.nio.channels.Channels.newChannel(in);
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst) throws IOException {
+      channelReads.incrementAndGet();
+      return channel.read(dst);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
   }
 
   @Override

@@ -16,6 +16,8 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TransferEngineTest {
   @TempDir Path dest;
@@ -65,15 +67,18 @@ class TransferEngineTest {
         .isEqualTo(TransferEngine.autoPartSize(List.of(planned(200 * mib)), 8));
   }
 
-  @Test
-  void largeObjectsAreFetchedInRangesAndLandWhole() throws Exception {
+  @ParameterizedTest(name = "streams that are channels: {0}")
+  @ValueSource(booleans = {false, true})
+  void largeObjectsAreFetchedInRangesAndLandWhole(boolean channels) throws Exception {
     FakeClient client = new FakeClient(true);
+    client.channels = channels;
     byte[] data = random(1_000_000);
     client.objects.put("m.bin", data);
     engine(3).fetch(client, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
     assertThat(Files.readAllBytes(dest.resolve("m.bin"))).isEqualTo(data);
     assertThat(client.reads).hasSize(16).allMatch(r -> r[1] <= 64 * 1024);
     assertThat(Files.list(dest)).containsExactly(dest.resolve("m.bin"));
+    assertThat(client.channelReads.get() > 0).isEqualTo(channels);
   }
 
   @Test
@@ -191,9 +196,11 @@ class TransferEngineTest {
     assertThat(sleeps).containsExactly(Duration.ofSeconds(7));
   }
 
-  @Test
-  void aCutStreamResumesFromTheLastByteWritten() throws Exception {
+  @ParameterizedTest(name = "streams that are channels: {0}")
+  @ValueSource(booleans = {false, true})
+  void aCutStreamResumesFromTheLastByteWritten(boolean channels) throws Exception {
     FakeClient client = new FakeClient(true);
+    client.channels = channels;
     byte[] data = random(50_000);
     client.objects.put("m", data);
     client.cutsLeft.set(1);
@@ -295,9 +302,11 @@ class TransferEngineTest {
     assertThat(TransferEngine.partialOf(dest.resolve("m"))).doesNotExist();
   }
 
-  @Test
-  void anObjectLargerThanListedIsRefused() {
+  @ParameterizedTest(name = "streams that are channels: {0}")
+  @ValueSource(booleans = {false, true})
+  void anObjectLargerThanListedIsRefused(boolean channels) {
     FakeClient client = new FakeClient(true);
+    client.channels = channels;
     client.objects.put("m", random(1000));
     RemoteObject shortListed = RemoteObject.builder("m", "m").size(900).build();
     assertThatThrownBy(

@@ -57,6 +57,10 @@ public interface StorageClient extends AutoCloseable {
    * The caller closes the stream. A stream that ends early (fewer bytes than asked) is treated by
    * the runtime as a transient failure and resumed.
    *
+   * <p>A stream that also implements {@link java.nio.channels.ReadableByteChannel} is read through
+   * that channel, into direct buffers that go to the file as they are: a client reading from a
+   * socket channel saves two copies of every byte into and out of the Java heap (since 0.3).
+   *
    * @param object an object from this client's {@link #list}; not null
    * @param offset the first byte, {@code >= 0}
    * @param length how many bytes, or {@code -1} for everything from {@code offset} to the end

@@ -7,11 +7,17 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Supplier;
@@ -43,6 +49,8 @@ final class Http1 implements AutoCloseable {
   private final int connectTimeoutMillis;
   private final int readTimeoutMillis;
   private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
+  private final Set<PlainWire> watched = ConcurrentHashMap.newKeySet();
+  private Thread watchdog;
   private volatile boolean closed;
 
   /** A response: its status, its header fields (names in lower case) and its body. */
@@ -89,8 +97,7 @@ final class Http1 implements AutoCloseable {
         c = open(key, secure, host, port);
       }
       try {
-        c.out.write(request);
-        c.out.flush();
+        c.wire.write(request);
         return c.response(method);
       } catch (IOException e) {
         c.close();
@@ -134,22 +141,31 @@ final class Http1 implements AutoCloseable {
   }
 
   private Connection open(String key, boolean secure, String host, int port) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (!secure) {
+      SocketChannel ch = SocketChannel.open();
+      try {
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        ch.socket().connect(address, connectTimeoutMillis);
+        return new Connection(key, new PlainWire(ch));
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
+      }
+    }
     Socket s = new Socket();
     try {
       s.setTcpNoDelay(true);
-      s.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
+      s.connect(address, connectTimeoutMillis);
       s.setSoTimeout(readTimeoutMillis);
-      if (secure) {
-        SSLSocket t = (SSLSocket) tls.get().createSocket(s, host, port, true);
-        if (verifyHost) {
-          SSLParameters p = t.getSSLParameters();
-          p.setEndpointIdentificationAlgorithm("HTTPS");
-          t.setSSLParameters(p);
-        }
-        t.startHandshake();
-        s = t;
+      SSLSocket t = (SSLSocket) tls.get().createSocket(s, host, port, true);
+      if (verifyHost) {
+        SSLParameters p = t.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        t.setSSLParameters(p);
       }
-      return new Connection(key, s);
+      t.startHandshake();
+      return new Connection(key, new TlsWire(t));
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
@@ -169,6 +185,11 @@ final class Http1 implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (this) {
+      if (watchdog != null) {
+        watchdog.interrupt();
+      }
+    }
     for (Deque<Connection> q : idle.values()) {
       for (Connection c = q.pollFirst(); c != null; c = q.pollFirst()) {
         c.close();
@@ -179,28 +200,20 @@ final class Http1 implements AutoCloseable {
   /** One connection and the buffer its response heads are read through. */
   private final class Connection {
     final String key;
-    final Socket socket;
-    final InputStream in;
-    final OutputStream out;
+    final Wire wire;
     final byte[] buf = new byte[HEAD_BUFFER];
     int pos;
     int lim;
     boolean answered;
     long idleSince;
 
-    Connection(String key, Socket socket) throws IOException {
+    Connection(String key, Wire wire) {
       this.key = key;
-      this.socket = socket;
-      this.in = socket.getInputStream();
-      this.out = socket.getOutputStream();
+      this.wire = wire;
     }
 
     void close() {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // Nothing left to do with it either way.
-      }
+      wire.close();
     }
 
     Response response(String method) throws IOException {
@@ -314,7 +327,7 @@ final class Http1 implements AutoCloseable {
         lim -= pos;
         pos = 0;
       }
-      int n = in.read(buf, lim, buf.length - lim);
+      int n = wire.read(buf, lim, buf.length - lim);
       if (n < 0) {
         return false;
       }
@@ -331,7 +344,7 @@ final class Http1 implements AutoCloseable {
         return n;
       }
       if (len >= buf.length) {
-        return in.read(b, off, len);
+        return wire.read(b, off, len);
       }
       if (!fill()) {
         return -1;
@@ -341,6 +354,23 @@ final class Http1 implements AutoCloseable {
       pos += n;
       return n;
     }
+
+    /** Reads at most {@code max} body bytes into {@code dst}: what the buffer holds, or more. */
+    int read(ByteBuffer dst, int max) throws IOException {
+      if (pos < lim) {
+        int n = Math.min(max, lim - pos);
+        dst.put(buf, pos, n);
+        pos += n;
+        return n;
+      }
+      int limit = dst.limit();
+      dst.limit(dst.position() + max);
+      try {
+        return wire.read(dst);
+      } finally {
+        dst.limit(limit);
+      }
+    }
   }
 
   private static String printable(String s) {
@@ -348,55 +378,69 @@ final class Http1 implements AutoCloseable {
     return cut.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
-  /** A body of known length, or (length -1) one that lasts until the server closes. */
-  private final class FixedBody extends InputStream {
-    private final Connection c;
-    private final boolean keepAlive;
-    private long remaining;
-    private boolean finished;
+  /**
+   * A response body, as a stream and as a channel: read through the channel into a direct buffer,
+   * the bytes of a plain connection go from the socket to the buffer with no copy in between.
+   */
+  private abstract class Body extends InputStream implements ReadableByteChannel {
+    final Connection c;
+    final boolean keepAlive;
+    boolean finished;
 
-    FixedBody(Connection c, long length, boolean keepAlive) {
+    Body(Connection c, boolean keepAlive) {
       this.c = c;
-      this.remaining = length;
       this.keepAlive = keepAlive;
     }
 
+    /** How many bytes (at most {@code len}) may be read now; -1 at the end of the body. */
+    abstract long readable(int len) throws IOException;
+
+    /** Accounts for {@code n} bytes read (-1: the connection ended). */
+    abstract void consumed(int n) throws IOException;
+
     @Override
-    public int read() throws IOException {
+    public final int read() throws IOException {
       byte[] one = new byte[1];
       int n = read(one, 0, 1);
       return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
-    public int read(byte[] b, int off, int len) throws IOException {
+    public final int read(byte[] b, int off, int len) throws IOException {
       if (finished) {
         return -1;
       }
       if (len == 0) {
         return 0;
       }
-      int want = remaining < 0 ? len : (int) Math.min(len, remaining);
-      int n = c.read(b, off, want);
-      if (n < 0) {
-        if (remaining > 0) {
-          finished = true;
-          c.close();
-          throw new EOFException("the server closed the connection " + remaining + " bytes early");
-        }
-        finish(false);
+      long want = readable(len);
+      if (want < 0) {
         return -1;
       }
-      if (remaining > 0) {
-        remaining -= n;
-        if (remaining == 0) {
-          finish(keepAlive);
-        }
-      }
+      int n = c.read(b, off, (int) want);
+      consumed(n);
       return n;
     }
 
-    private void finish(boolean reuse) {
+    @Override
+    public final int read(ByteBuffer dst) throws IOException {
+      if (finished) {
+        return -1;
+      }
+      if (!dst.hasRemaining()) {
+        return 0;
+      }
+      long want = readable(dst.remaining());
+      if (want < 0) {
+        return -1;
+      }
+      int n = c.read(dst, (int) want);
+      consumed(n);
+      return n;
+    }
+
+    /** The body is over: its connection serves the next request, or is closed. */
+    final void finish(boolean reuse) {
       finished = true;
       if (reuse) {
         release(c);
@@ -405,8 +449,19 @@ final class Http1 implements AutoCloseable {
       }
     }
 
+    final IOException fail(IOException e) {
+      finished = true;
+      c.close();
+      return e;
+    }
+
     @Override
-    public void close() {
+    public final boolean isOpen() {
+      return !finished;
+    }
+
+    @Override
+    public final void close() {
       if (!finished) {
         finished = true;
         c.close();
@@ -414,33 +469,47 @@ final class Http1 implements AutoCloseable {
     }
   }
 
+  /** A body of known length, or (length -1) one that lasts until the server closes. */
+  private final class FixedBody extends Body {
+    private long remaining;
+
+    FixedBody(Connection c, long length, boolean keepAlive) {
+      super(c, keepAlive);
+      this.remaining = length;
+    }
+
+    @Override
+    long readable(int len) {
+      return remaining < 0 ? len : Math.min(len, remaining);
+    }
+
+    @Override
+    void consumed(int n) throws IOException {
+      if (n < 0) {
+        if (remaining > 0) {
+          throw fail(
+              new EOFException("the server closed the connection " + remaining + " bytes early"));
+        }
+        finish(false);
+      } else if (remaining > 0) {
+        remaining -= n;
+        if (remaining == 0) {
+          finish(keepAlive);
+        }
+      }
+    }
+  }
+
   /** A body sent in chunks; its connection is handed back after the last chunk's trailer. */
-  private final class ChunkedBody extends InputStream {
-    private final Connection c;
-    private final boolean keepAlive;
+  private final class ChunkedBody extends Body {
     private long inChunk;
-    private boolean finished;
 
     ChunkedBody(Connection c, boolean keepAlive) {
-      this.c = c;
-      this.keepAlive = keepAlive;
+      super(c, keepAlive);
     }
 
     @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (finished) {
-        return -1;
-      }
-      if (len == 0) {
-        return 0;
-      }
+    long readable(int len) throws IOException {
       if (inChunk == 0) {
         String size = c.line();
         int semicolon = size.indexOf(';');
@@ -448,43 +517,184 @@ final class Http1 implements AutoCloseable {
           inChunk =
               Long.parseLong((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
         } catch (NumberFormatException e) {
-          throw fail("malformed chunk size: " + printable(size));
+          throw fail(new IOException("malformed chunk size: " + printable(size)));
         }
         if (inChunk == 0) {
           while (!c.line().isEmpty()) {
             // Trailer fields: nothing here needs them.
           }
-          finished = true;
-          if (keepAlive) {
-            release(c);
-          } else {
-            c.close();
-          }
+          finish(keepAlive);
           return -1;
         }
       }
-      int n = c.read(b, off, (int) Math.min(len, inChunk));
+      return Math.min(len, inChunk);
+    }
+
+    @Override
+    void consumed(int n) throws IOException {
       if (n < 0) {
-        throw fail("the server closed the connection inside a chunk");
+        throw fail(new EOFException("the server closed the connection inside a chunk"));
       }
       inChunk -= n;
       if (inChunk == 0 && !c.line().isEmpty()) {
-        throw fail("a chunk did not end with a line break");
+        throw fail(new IOException("a chunk did not end with a line break"));
+      }
+    }
+  }
+
+  /** The bytes under a connection. */
+  private abstract static class Wire {
+    abstract int read(byte[] b, int off, int len) throws IOException;
+
+    abstract int read(ByteBuffer dst) throws IOException;
+
+    abstract void write(byte[] b) throws IOException;
+
+    abstract void close();
+  }
+
+  /**
+   * Plain TCP over a blocking channel, which reads into direct buffers. A blocking channel has no
+   * read timeout of its own: the watchdog closes one whose read has waited too long.
+   */
+  private final class PlainWire extends Wire {
+    private final SocketChannel ch;
+    private volatile long readingSince;
+    private volatile boolean timedOut;
+
+    PlainWire(SocketChannel ch) {
+      this.ch = ch;
+      watch(this);
+    }
+
+    @Override
+    int read(byte[] b, int off, int len) throws IOException {
+      return read(ByteBuffer.wrap(b, off, len));
+    }
+
+    @Override
+    int read(ByteBuffer dst) throws IOException {
+      readingSince = System.nanoTime() | 1;
+      try {
+        return ch.read(dst);
+      } catch (ClosedChannelException e) {
+        if (timedOut) {
+          throw new SocketTimeoutException(
+              "no data from the server for " + readTimeoutMillis + " ms");
+        }
+        throw e;
+      } finally {
+        readingSince = 0;
+      }
+    }
+
+    @Override
+    void write(byte[] b) throws IOException {
+      ByteBuffer bb = ByteBuffer.wrap(b);
+      while (bb.hasRemaining()) {
+        ch.write(bb);
+      }
+    }
+
+    /** Whether a read has waited longer than the timeout; if so, ends it. */
+    void expireIfStuck(long now) {
+      long since = readingSince;
+      if (since != 0 && now - since > readTimeoutMillis * 1_000_000L) {
+        timedOut = true;
+        close();
+      }
+    }
+
+    @Override
+    void close() {
+      watched.remove(this);
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // Nothing left to do with it either way.
+      }
+    }
+  }
+
+  /** TLS over a socket, whose reads time out by themselves. */
+  private static final class TlsWire extends Wire {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private byte[] scratch;
+
+    TlsWire(Socket socket) throws IOException {
+      this.socket = socket;
+      this.in = socket.getInputStream();
+      this.out = socket.getOutputStream();
+    }
+
+    @Override
+    int read(byte[] b, int off, int len) throws IOException {
+      return in.read(b, off, len);
+    }
+
+    @Override
+    int read(ByteBuffer dst) throws IOException {
+      if (dst.hasArray()) {
+        int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+        if (n > 0) {
+          dst.position(dst.position() + n);
+        }
+        return n;
+      }
+      if (scratch == null) {
+        scratch = new byte[64 * 1024];
+      }
+      int n = in.read(scratch, 0, Math.min(scratch.length, dst.remaining()));
+      if (n > 0) {
+        dst.put(scratch, 0, n);
       }
       return n;
     }
 
-    private IOException fail(String message) {
-      finished = true;
-      c.close();
-      return new IOException(message);
+    @Override
+    void write(byte[] b) throws IOException {
+      out.write(b);
+      out.flush();
     }
 
     @Override
-    public void close() {
-      if (!finished) {
-        finished = true;
-        c.close();
+    void close() {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // Nothing left to do with it either way.
+      }
+    }
+  }
+
+  private void watch(PlainWire w) {
+    if (readTimeoutMillis <= 0) {
+      return;
+    }
+    watched.add(w);
+    synchronized (this) {
+      if (watchdog == null && !closed) {
+        watchdog = new Thread(this::watchReads, "s3-read-timeouts");
+        watchdog.setDaemon(true);
+        watchdog.start();
+      }
+    }
+  }
+
+  /** Ends the reads that have waited longer than the read timeout, until this client closes. */
+  private void watchReads() {
+    long tick = Math.max(10, Math.min(1_000, readTimeoutMillis / 4));
+    while (!closed) {
+      try {
+        Thread.sleep(tick);
+      } catch (InterruptedException e) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (PlainWire w : watched) {
+        w.expireIfStuck(now);
       }
     }
   }

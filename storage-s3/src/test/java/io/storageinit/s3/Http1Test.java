@@ -13,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -104,6 +106,26 @@ class Http1Test {
     assertThat(head.body().read()).isEqualTo(-1);
     assertThat(get(port, "/missing").status()).isEqualTo(404);
     assertThat(clientPorts).hasSize(6);
+    assertThat(clientPorts.stream().distinct()).as("one connection for all").hasSize(1);
+  }
+
+  @Test
+  void bodiesReadAsChannelsGoStraightIntoDirectBuffers() throws IOException {
+    int port = startJdkServer();
+    for (String path : List.of("/a", "/chunked/b", "/c")) {
+      Http1.Response r = get(port, path);
+      assertThat(r.body()).isInstanceOf(ReadableByteChannel.class);
+      ReadableByteChannel ch = (ReadableByteChannel) r.body();
+      ByteBuffer direct = ByteBuffer.allocateDirect(DATA.length + 10);
+      while (ch.read(direct) >= 0) {
+        assertThat(direct.hasRemaining()).isTrue();
+      }
+      assertThat(ch.isOpen()).isFalse();
+      direct.flip();
+      byte[] got = new byte[direct.remaining()];
+      direct.get(got);
+      assertThat(got).as(path).isEqualTo(DATA);
+    }
     assertThat(clientPorts.stream().distinct()).as("one connection for all").hasSize(1);
   }
 
@@ -286,6 +308,34 @@ class Http1Test {
               }
             });
     assertThatThrownBy(() -> get(port, "/slow")).isInstanceOf(SocketTimeoutException.class);
+  }
+
+  @Test
+  void aBodyThatStallsTimesOutRatherThanHangingTheTransfer() throws IOException {
+    int port =
+        startRawServer(
+            (index, s) -> {
+              request(s);
+              write(s, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nthe start");
+              try {
+                Thread.sleep(10_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    ReadableByteChannel body = (ReadableByteChannel) get(port, "/stall").body();
+    ByteBuffer buf = ByteBuffer.allocateDirect(1000);
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () -> {
+              while (body.read(buf) >= 0) {
+                // Until the server stops sending.
+              }
+            })
+        .isInstanceOf(SocketTimeoutException.class)
+        .hasMessageContaining("2000 ms");
+    assertThat(buf.position()).isEqualTo("the start".length());
+    assertThat(System.nanoTime() - start).isLessThan(8_000_000_000L);
   }
 
   @Test
