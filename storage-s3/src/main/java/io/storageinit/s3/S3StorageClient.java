@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -94,11 +96,15 @@ final class S3StorageClient implements StorageClient {
   @Override
   public Listing list(String uri, Consumer<List<RemoteObject>> pages) {
     Location at = Location.parse(uri);
+    FutureTask<Optional<RemoteObject>> object = null;
     if (!at.key().isEmpty() && !at.key().endsWith("/")) {
-      Optional<RemoteObject> object = head(at);
-      if (object.isPresent()) {
-        return Listing.ofObject(object.get());
-      }
+      // Whether the URI names an object is asked alongside the first page of the folder of that
+      // name: one round trip instead of two. An object, when there is one, wins.
+      object = new FutureTask<>(() -> head(at));
+      Thread asking = new Thread(object, "s3-head");
+      asking.setDaemon(true);
+      asking.setContextClassLoader(Thread.currentThread().getContextClassLoader());
+      asking.start();
     }
     String prefix = at.key().isEmpty() || at.key().endsWith("/") ? at.key() : at.key() + "/";
     List<RemoteObject> objects = new ArrayList<>();
@@ -140,6 +146,13 @@ final class S3StorageClient implements StorageClient {
                   settings.etagIsMd5(),
                   null));
         }
+        if (object != null) {
+          Optional<RemoteObject> single = answer(object);
+          if (single.isPresent()) {
+            return Listing.ofObject(single.get());
+          }
+          object = null;
+        }
         objects.addAll(found);
         if (!found.isEmpty()) {
           pages.accept(found);
@@ -147,9 +160,30 @@ final class S3StorageClient implements StorageClient {
         token = page.nextToken();
       } while (token.isPresent());
     } catch (S3Transport.Failure | IOException | SdkException e) {
+      if (object != null) {
+        Optional<RemoteObject> single = answer(object);
+        if (single.isPresent()) {
+          return Listing.ofObject(single.get());
+        }
+      }
       throw failure(at, e);
     }
     return Listing.ofTree(objects);
+  }
+
+  /** What the HEAD request running beside a listing found; its failure is thrown here. */
+  private static Optional<RemoteObject> answer(FutureTask<Optional<RemoteObject>> head) {
+    try {
+      return head.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new StorageException(Kind.INTERNAL, "S3 request failed: " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException(Kind.INTERNAL, "interrupted while asking for the object", e);
+    }
   }
 
   /** The object at {@code at}, or empty when there is none (then it may be a folder). */

@@ -1,10 +1,12 @@
 package io.storageinit.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
+import io.storageinit.api.StorageException;
 import io.storageinit.tck.TestProviderContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,6 +28,8 @@ class S3ListingPagesTest {
     }
     server.put("paged", "m/folder/", new byte[0]);
     server.put("paged", "m0/sibling", new byte[1]);
+    server.put("paged", "both", "the object".getBytes(StandardCharsets.UTF_8));
+    server.put("paged", "both/inside", new byte[3]);
   }
 
   @AfterAll
@@ -48,6 +52,37 @@ class S3ListingPagesTest {
       assertThat(listing.objects())
           .extracting(RemoteObject::path)
           .containsExactlyElementsOf(pages.stream().flatMap(List::stream).toList());
+    }
+  }
+
+  @Test
+  void anObjectWinsOverAFolderOfTheSameNameAndNoPageOfTheFolderIsHandedOver() {
+    List<List<RemoteObject>> pages = new ArrayList<>();
+    try (StorageClient client =
+        new S3StorageProvider().open(new TestProviderContext(server.environment()))) {
+      Listing listing = client.list("s3://paged/both", pages::add);
+      assertThat(listing.objects()).extracting(RemoteObject::path).containsExactly("both");
+      assertThat(listing.objects().get(0).size()).isEqualTo("the object".length());
+      assertThat(pages).isEmpty();
+      // With the trailing slash it is the folder.
+      assertThat(client.list("s3://paged/both/").objects())
+          .extracting(RemoteObject::path)
+          .containsExactly("inside");
+    }
+  }
+
+  @Test
+  void aMissingBucketIsNotFoundWhetherTheUriNamesAnObjectOrAFolder() {
+    try (StorageClient client =
+        new S3StorageProvider().open(new TestProviderContext(server.environment()))) {
+      for (String uri : List.of("s3://no-such-bucket/m", "s3://no-such-bucket/m/")) {
+        assertThatThrownBy(() -> client.list(uri))
+            .as(uri)
+            .isInstanceOfSatisfying(
+                StorageException.class,
+                e -> assertThat(e.kind()).isEqualTo(StorageException.Kind.NOT_FOUND))
+            .hasMessageContaining("Bucket 'no-such-bucket' does not exist");
+      }
     }
   }
 }
