@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,17 +82,14 @@ public final class Main {
   }
 
   /**
-   * Loads the JDK's hashing and MAC implementations, which every download needs (checksums, TLS,
-   * request signing) and whose first use costs a few tens of milliseconds; done while the main
-   * thread would otherwise wait for plugin discovery.
+   * Loads the JDK's security providers and hashes, which every download needs (checksums, request
+   * signing) and whose first use costs a few tens of milliseconds; done while the main thread would
+   * otherwise wait for plugin discovery.
    */
   static void loadSecurityProviders() {
     try {
       MessageDigest.getInstance("MD5").digest(new byte[1]);
       MessageDigest.getInstance("SHA-256").digest(new byte[1]);
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
-      mac.doFinal(new byte[1]);
     } catch (GeneralSecurityException e) {
       // A JDK without them fails where they are used, with that use's message.
     }

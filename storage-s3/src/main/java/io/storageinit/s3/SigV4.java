@@ -9,15 +9,17 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AWS Signature Version 4 for S3 requests without a body (GET and HEAD), the way S3 wants it: the
  * path encoded once, the payload hash in {@code x-amz-content-sha256}. The SDK's general signer
  * spends about a tenth of a millisecond of CPU per request on builders and property maps; this one
- * keeps the day's signing key and each thread's digests, and does one SHA-256 and one HMAC per
+ * keeps the day's signing key and each thread's digest, and does one SHA-256 and one HMAC per
  * request. {@code SigV4Test} holds it to the SDK's signatures.
+ *
+ * <p>HMAC-SHA256 is computed here from the JDK's SHA-256 (RFC 2104 is two digests): asking the JDK
+ * for a {@code Mac} first sets up its cryptography framework (provider checks, policy files), about
+ * 25 ms of a cold start, for the same two digests.
  */
 final class SigV4 {
   static final String EMPTY_SHA256 =
@@ -29,46 +31,46 @@ final class SigV4 {
 
   private volatile SigningKey cached;
 
-  /** Each thread's HMAC, initialised with the signing key it last used, and its SHA-256. */
-  private final ThreadLocal<ThreadState> perThread = ThreadLocal.withInitial(ThreadState::new);
-
-  private static final class ThreadState {
-    final MessageDigest sha256 = newInstance(SigV4::newSha256);
-    final Mac hmac = newInstance(SigV4::newMac);
-    SigningKey keyed;
-  }
+  /** Each thread's SHA-256. */
+  private final ThreadLocal<MessageDigest> perThread = ThreadLocal.withInitial(SigV4::newSha256);
 
   /**
-   * Asks the JDK's own provider by name: a plain lookup of a Mac loads every installed provider
-   * first, which costs tens of milliseconds at start-up. Another provider serves when that one is
-   * absent (a FIPS-configured JDK).
+   * Asks the JDK's own provider by name: a plain lookup loads every installed provider first.
+   * Another provider serves when that one is absent (a FIPS-configured JDK).
    */
-  private static MessageDigest newSha256() throws GeneralSecurityException {
+  static MessageDigest newSha256() {
     try {
-      return MessageDigest.getInstance("SHA-256", "SUN");
-    } catch (java.security.NoSuchProviderException e) {
-      return MessageDigest.getInstance("SHA-256");
-    }
-  }
-
-  private static Mac newMac() throws GeneralSecurityException {
-    try {
-      return Mac.getInstance("HmacSHA256", "SunJCE");
-    } catch (java.security.NoSuchProviderException e) {
-      return Mac.getInstance("HmacSHA256");
-    }
-  }
-
-  private interface JcaFactory<T> {
-    T get() throws GeneralSecurityException;
-  }
-
-  private static <T> T newInstance(JcaFactory<T> factory) {
-    try {
-      return factory.get();
+      try {
+        return MessageDigest.getInstance("SHA-256", "SUN");
+      } catch (java.security.NoSuchProviderException e) {
+        return MessageDigest.getInstance("SHA-256");
+      }
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK lacks SHA-256 or HmacSHA256", e);
+      throw new IllegalStateException("the JDK lacks SHA-256", e);
     }
+  }
+
+  private static final int BLOCK = 64;
+
+  /** HMAC-SHA256 of {@code data} under {@code key} (RFC 2104), with {@code sha256} as the hash. */
+  static byte[] hmac(MessageDigest sha256, byte[] key, byte[] data) {
+    if (key.length > BLOCK) {
+      key = sha256.digest(key);
+    }
+    byte[] pad = new byte[BLOCK];
+    for (int i = 0; i < BLOCK; i++) {
+      pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x36);
+    }
+    sha256.reset();
+    sha256.update(pad);
+    sha256.update(data);
+    byte[] inner = sha256.digest();
+    for (int i = 0; i < BLOCK; i++) {
+      pad[i] ^= 0x36 ^ 0x5c;
+    }
+    sha256.update(pad);
+    sha256.update(inner);
+    return sha256.digest();
   }
 
   /**
@@ -133,24 +135,17 @@ final class SigV4 {
     }
     canonical.append('\n').append(signed).append('\n').append(EMPTY_SHA256);
     String scope = date + "/" + region + "/s3/aws4_request";
-    ThreadState t = perThread.get();
+    MessageDigest sha256 = perThread.get();
     String toSign =
         "AWS4-HMAC-SHA256\n"
             + amzDate
             + "\n"
             + scope
             + "\n"
-            + HEX.formatHex(t.sha256.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+            + HEX.formatHex(sha256.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
     SigningKey key = key(secretAccessKey, date, region);
-    if (t.keyed != key) {
-      try {
-        t.hmac.init(new SecretKeySpec(key.key(), "HmacSHA256"));
-      } catch (java.security.InvalidKeyException e) {
-        throw new IllegalStateException(e);
-      }
-      t.keyed = key;
-    }
-    String signature = HEX.formatHex(t.hmac.doFinal(toSign.getBytes(StandardCharsets.UTF_8)));
+    String signature =
+        HEX.formatHex(hmac(sha256, key.key(), toSign.getBytes(StandardCharsets.UTF_8)));
     headers.put(
         "authorization",
         "AWS4-HMAC-SHA256 Credential="
@@ -200,23 +195,18 @@ final class SigV4 {
         || !k.date().equals(date)
         || !k.region().equals(region)
         || !k.secret().equals(secret)) {
-      byte[] key = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), date);
-      key = hmac(key, region);
-      key = hmac(key, "s3");
-      key = hmac(key, "aws4_request");
+      MessageDigest sha256 = perThread.get();
+      byte[] key = hmac(sha256, ("AWS4" + secret).getBytes(StandardCharsets.UTF_8), bytes(date));
+      key = hmac(sha256, key, bytes(region));
+      key = hmac(sha256, key, bytes("s3"));
+      key = hmac(sha256, key, bytes("aws4_request"));
       k = new SigningKey(secret, date, region, key);
       cached = k;
     }
     return k;
   }
 
-  private static byte[] hmac(byte[] key, String data) {
-    try {
-      Mac mac = newMac();
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK lacks HmacSHA256", e);
-    }
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -147,4 +147,37 @@ class SigV4Test {
     assertThat(SigV4.amzDate(java.time.Instant.parse("2013-05-24T00:00:00Z")))
         .isEqualTo("20130524T000000Z");
   }
+
+  @Test
+  void hmacIsRfc2104AsTheJdksMacComputesIt() throws Exception {
+    // RFC 4231, test case 1.
+    byte[] key = new byte[20];
+    java.util.Arrays.fill(key, (byte) 0x0b);
+    assertThat(
+            java.util.HexFormat.of()
+                .formatHex(
+                    SigV4.hmac(
+                        SigV4.newSha256(),
+                        key,
+                        "Hi There".getBytes(java.nio.charset.StandardCharsets.US_ASCII))))
+        .isEqualTo("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    java.util.Random random = new java.util.Random(5);
+    java.security.MessageDigest sha256 = SigV4.newSha256();
+    for (int keyLength : new int[] {0, 1, 32, 63, 64, 65, 131}) {
+      for (int dataLength : new int[] {0, 1, 55, 56, 64, 300}) {
+        byte[] k = new byte[keyLength];
+        byte[] data = new byte[dataLength];
+        random.nextBytes(k);
+        random.nextBytes(data);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        // The JDK refuses an empty key; a single zero byte pads to the same block.
+        mac.init(
+            new javax.crypto.spec.SecretKeySpec(keyLength == 0 ? new byte[1] : k, "HmacSHA256"));
+        byte[] expected = mac.doFinal(data);
+        assertThat(SigV4.hmac(sha256, k, data))
+            .as(keyLength + "/" + dataLength)
+            .isEqualTo(expected);
+      }
+    }
+  }
 }
