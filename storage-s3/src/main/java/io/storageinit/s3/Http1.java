@@ -75,7 +75,7 @@ final class Http1 implements AutoCloseable {
    * Sends a request and reads the head of its response.
    *
    * @param secure whether to speak TLS
-   * @param host the server's host name or address
+   * @param host the server's host name or address (an IPv6 address in brackets or not)
    * @param port the server's port
    * @param target the request target: the raw path and query
    * @param headers request header fields, Host among them
@@ -140,7 +140,12 @@ final class Http1 implements AutoCloseable {
     return null;
   }
 
-  private Connection open(String key, boolean secure, String host, int port) throws IOException {
+  private Connection open(String key, boolean secure, String uriHost, int port) throws IOException {
+    // An IPv6 literal comes in brackets, as URIs and Host headers write it.
+    String host =
+        uriHost.startsWith("[") && uriHost.endsWith("]")
+            ? uriHost.substring(1, uriHost.length() - 1)
+            : uriHost;
     InetSocketAddress address = new InetSocketAddress(host, port);
     if (!secure) {
       SocketChannel ch = SocketChannel.open();

@@ -130,6 +130,38 @@ class Http1Test {
   }
 
   @Test
+  void anIpv6LiteralInBracketsIsReached() throws IOException {
+    InetAddress v6;
+    try {
+      v6 = InetAddress.getByName("::1");
+      new ServerSocket(0, 1, v6).close();
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+      return;
+    }
+    jdk = HttpServer.create(new InetSocketAddress(v6, 0), 0);
+    jdk.createContext(
+        "/",
+        exchange -> {
+          exchange
+              .getResponseHeaders()
+              .add("X-Seen-Host", exchange.getRequestHeaders().getFirst("Host"));
+          exchange.sendResponseHeaders(200, 2);
+          exchange.getResponseBody().write("v6".getBytes(StandardCharsets.US_ASCII));
+          exchange.close();
+        });
+    jdk.start();
+    int port = jdk.getAddress().getPort();
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Host", "[::1]:" + port);
+    Http1.Response r = http.send("GET", false, "[::1]", port, "/", headers);
+    try (InputStream in = r.body()) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("v6");
+    }
+    assertThat(r.header("X-Seen-Host")).isEqualTo("[::1]:" + port);
+  }
+
+  @Test
   void theResponseHeadIsReadAsTheServerSentIt() throws IOException {
     int port = startJdkServer();
     Http1.Response r = get(port, "/a");
