@@ -158,8 +158,6 @@ final class TransferEngine {
         return;
       }
       long part = partSize > 0 ? partSize : autoPartSize(files, streams);
-      List<List<Runnable>> split = new ArrayList<>();
-      List<Runnable> whole = new ArrayList<>();
       if (!logged) {
         LOG.debug("{} streams, ranges of {} bytes", streams, part);
         logged = true;
@@ -183,27 +181,9 @@ final class TransferEngine {
                 || present.contains(partsOf(p.target()).getFileName().toString());
         FileJob job =
             new FileJob(client, p, ranged && p.object().rangedReads(), part, leftovers, failure);
-        List<Runnable> tasks = job.tasks(folders);
-        if (tasks.size() > 1) {
-          split.add(tasks);
-        } else {
-          whole.addAll(tasks);
+        for (Runnable task : job.tasks(folders)) {
+          all.add(CompletableFuture.runAsync(task, pool));
         }
-      }
-      // The ranges of large files first, taking turns between the files: the streams then write
-      // to as many different files as they can (writers of one file wait on each other for its
-      // lock), and the long tasks do not trail behind at the end. Small files follow.
-      for (int round = 0; !split.isEmpty(); round++) {
-        for (java.util.Iterator<List<Runnable>> it = split.iterator(); it.hasNext(); ) {
-          List<Runnable> tasks = it.next();
-          all.add(CompletableFuture.runAsync(tasks.get(round), pool));
-          if (round + 1 == tasks.size()) {
-            it.remove();
-          }
-        }
-      }
-      for (Runnable task : whole) {
-        all.add(CompletableFuture.runAsync(task, pool));
       }
     }
 
