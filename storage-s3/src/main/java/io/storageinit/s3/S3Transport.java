@@ -40,13 +40,14 @@ import software.amazon.awssdk.services.s3.endpoints.S3EndpointParams;
 import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
 
 /**
- * Sends signed S3 requests over the JDK's blocking HTTP/1.1 connections, which the JDK keeps alive
- * and reuses. The AWS SDK provides what is hard to get right: credentials (the default chain with
- * web identity, profiles and instance metadata), Signature V4, and, for AWS itself, the endpoint
- * rules (regions, partitions, FIPS, dual-stack, Transfer Acceleration). What it does not bring is
- * its request pipeline, HTTP client and general signer, whose set-up and per-request work cost more
- * CPU than a model download on a small initContainer can spare (measured in bench/s3-bench.sh);
- * requests here are only GET and HEAD, signed by {@link SigV4}.
+ * Sends signed S3 requests: straight to the store over {@link Http1}, or through the JDK's
+ * HttpURLConnection when a proxy is in the way (the JDK speaks the proxy protocols). The AWS SDK
+ * provides what is hard to get right: credentials (the default chain with web identity, profiles
+ * and instance metadata) and, for AWS itself, the endpoint rules (regions, partitions, FIPS,
+ * dual-stack, Transfer Acceleration). What it does not bring is its request pipeline, HTTP client
+ * and general signer, whose set-up and per-request work cost more CPU than a model download on a
+ * small initContainer can spare (measured in bench/s3-bench.sh); requests here are only GET and
+ * HEAD, signed by {@link SigV4}.
  *
  * <p>Each request is retried up to {@code S3_MAX_ATTEMPTS} times on a transient failure (a 5xx, 429
  * or 408, or a connection that fails) before its body is handed out; a request to a bucket in
