@@ -284,6 +284,9 @@ final class Http1 implements AutoCloseable {
         try {
           n = Long.parseLong(length);
         } catch (NumberFormatException e) {
+          n = -1;
+        }
+        if (n < 0) {
           throw new IOException("malformed Content-Length: " + printable(length));
         }
         if (n == 0) {

@@ -376,7 +376,13 @@ class Http1Test {
         startRawServer(
             (index, s) -> {
               request(s);
-              write(s, index == 0 ? "SSH-2.0-OpenSSH\r\n\r\n" : "HTTP/1.1 2x0 OK\r\n\r\n");
+              write(
+                  s,
+                  switch (index) {
+                    case 0 -> "SSH-2.0-OpenSSH\r\n\r\n";
+                    case 1 -> "HTTP/1.1 2x0 OK\r\n\r\n";
+                    default -> "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n";
+                  });
             });
     assertThatThrownBy(() -> get(port, "/"))
         .isInstanceOf(IOException.class)
@@ -384,6 +390,9 @@ class Http1Test {
     assertThatThrownBy(() -> get(port, "/"))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("malformed status line");
+    assertThatThrownBy(() -> get(port, "/"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("malformed Content-Length: -5");
   }
 
   @Test
