@@ -1,0 +1,82 @@
+package io.storageinit.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bin script runs C1 alone when no URI can need TLS, and the JVM's full JIT otherwise: the
+ * JDK's AES-GCM is fast only in C2-compiled code. Read from the flags the JVM reports.
+ */
+class JitChoiceIT {
+  @TempDir java.nio.file.Path tmp;
+
+  private static final Pattern LEVEL = Pattern.compile("intx TieredStopAtLevel\\s+=\\s+(\\d+)");
+
+  /** The highest JIT tier of a run with these arguments and environment. */
+  private int tier(Map<String, String> env, String... args) throws Exception {
+    Map<String, String> all = new HashMap<>(env);
+    all.put("JAVA_OPTS", "-XX:+PrintFlagsFinal");
+    all.put("STORAGE_MAX_ATTEMPTS", "1");
+    all.put("S3_MAX_ATTEMPTS", "1");
+    all.put("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+    all.put("AWS_SECRET_ACCESS_KEY", "not-a-secret-of-anyone");
+    Cli.Result r = Cli.run(all, args);
+    Matcher m = LEVEL.matcher(r.output());
+    assertThat(m.find()).as(r.output()).isTrue();
+    return Integer.parseInt(m.group(1));
+  }
+
+  private String dest() {
+    return tmp.resolve("out").toString();
+  }
+
+  @Test
+  void plainHttpAndLocalFilesRunOnC1Alone() throws Exception {
+    assertThat(tier(Map.of(), "http://127.0.0.1:1/m.bin", dest())).isEqualTo(1);
+    assertThat(tier(Map.of(), tmp.toString(), dest())).isEqualTo(1);
+  }
+
+  @Test
+  void anythingThatMaySpeakTlsGetsC2() throws Exception {
+    assertThat(tier(Map.of(), "https://127.0.0.1:1/m.bin", dest())).isEqualTo(4);
+    assertThat(tier(Map.of(), "http://127.0.0.1:1/a", dest(), "https://127.0.0.1:1/b", dest()))
+        .isEqualTo(4);
+    assertThat(tier(Map.of(), "hdfs://127.0.0.1:1/m", dest())).isEqualTo(4);
+  }
+
+  @Test
+  void s3RunsOnC1AloneOnlyAgainstAPlainHttpEndpoint() throws Exception {
+    String uri = "s3://bucket/model";
+    // AWS itself is https.
+    assertThat(tier(Map.of("AWS_DEFAULT_REGION", "us-east-1"), uri, dest())).isEqualTo(4);
+    assertThat(tier(Map.of("AWS_ENDPOINT_URL", "http://127.0.0.1:1"), uri, dest())).isEqualTo(1);
+    assertThat(tier(Map.of("AWS_ENDPOINT_URL", "https://127.0.0.1:1"), uri, dest())).isEqualTo(4);
+    assertThat(tier(Map.of("S3_ENDPOINT", "127.0.0.1:1", "S3_USE_HTTPS", "0"), uri, dest()))
+        .isEqualTo(1);
+    assertThat(tier(Map.of("S3_ENDPOINT", "127.0.0.1:1"), uri, dest())).isEqualTo(4);
+    // STORAGE_CONFIG's endpoint wins over the environment's, as it does for the S3 plugin.
+    assertThat(
+            tier(
+                Map.of(
+                    "AWS_ENDPOINT_URL", "http://127.0.0.1:1",
+                    "STORAGE_CONFIG",
+                        "{\"type\": \"s3\", \"endpoint_url\": \"https://127.0.0.1:1\"}"),
+                uri,
+                dest()))
+        .isEqualTo(4);
+    assertThat(
+            tier(
+                Map.of(
+                    "STORAGE_CONFIG",
+                    "{\"type\": \"s3\", \"endpoint_url\": \"http://127.0.0.1:1\"}"),
+                uri,
+                dest()))
+        .isEqualTo(1);
+  }
+}
