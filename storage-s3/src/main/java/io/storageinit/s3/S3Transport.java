@@ -65,7 +65,10 @@ final class S3Transport {
   private final SigV4 signer = new SigV4();
   private final Supplier<SSLContext> tlsContext;
   private volatile SSLSocketFactory tls;
-  private volatile Http1 lean;
+
+  /** The connections of requests sent straight to the store. */
+  private final Http1 http1;
+
   private final HttpProxies proxies;
 
   /** Where each bucket is, once known: its base URL and the region requests are signed for. */
@@ -99,6 +102,12 @@ final class S3Transport {
     this.tlsContext = tls;
     this.proxies = proxies;
     this.credentials = creds;
+    this.http1 =
+        new Http1(
+            this::tls,
+            settings.verifySsl(),
+            (int) settings.connectTimeout().toMillis(),
+            (int) settings.readTimeout().toMillis());
     // The JDK keeps 5 idle connections per server by default: fewer than the parallel streams.
     if (System.getProperty("http.maxConnections") == null) {
       System.setProperty("http.maxConnections", "64");
@@ -234,14 +243,13 @@ final class S3Transport {
     Http1.Response r;
     if (direct(base)) {
       r =
-          lean()
-              .send(
-                  method.name(),
-                  secure,
-                  base.getHost(),
-                  base.getPort() > 0 ? base.getPort() : defaultPort,
-                  target,
-                  requestHeaders(signed, host));
+          http1.send(
+              method.name(),
+              secure,
+              base.getHost(),
+              base.getPort() > 0 ? base.getPort() : defaultPort,
+              target,
+              requestHeaders(signed, host));
     } else {
       r = throughJdk(method, URI.create(base.getScheme() + "://" + host + target), signed);
     }
@@ -272,24 +280,6 @@ final class S3Transport {
     return proxies.forUrl(base).isEmpty()
         && System.getProperty(base.getScheme() + ".proxyHost") == null
         && System.getProperty("socksProxyHost") == null;
-  }
-
-  private Http1 lean() {
-    Http1 h = lean;
-    if (h == null) {
-      synchronized (this) {
-        if (lean == null) {
-          lean =
-              new Http1(
-                  this::tls,
-                  settings.verifySsl(),
-                  (int) settings.connectTimeout().toMillis(),
-                  (int) settings.readTimeout().toMillis());
-        }
-        h = lean;
-      }
-    }
-    return h;
   }
 
   private Http1.Response throughJdk(SdkHttpMethod method, URI uri, Map<String, String> signed)
@@ -440,10 +430,7 @@ final class S3Transport {
    * pool, which closes them itself.
    */
   void close() {
-    Http1 h = lean;
-    if (h != null) {
-      h.close();
-    }
+    http1.close();
   }
 
   /** Raw query parameters in a stable order. */

@@ -85,8 +85,6 @@ final class S3Xml {
           entries.add(new Entry(key, size, etag, modified));
         }
       }
-    } catch (Malformed e) {
-      throw e;
     } catch (RuntimeException e) {
       throw new Malformed("a listing is not a ListObjectsV2 result: " + e);
     }
