@@ -60,6 +60,9 @@ public final class Main {
       if (!task.isDone()) {
         loadSecurityProviders();
       }
+      if (!task.isDone()) {
+        loadSocketProvider();
+      }
       return join(task);
     };
   }
@@ -93,6 +96,15 @@ public final class Main {
     } catch (GeneralSecurityException e) {
       // A JDK without them fails where they are used, with that use's message.
     }
+  }
+
+  /**
+   * Loads the JDK's provider of socket channels (the S3 and HDFS clients connect through them),
+   * whose first use searches every jar on the class path for a replacement: ten milliseconds, spent
+   * here while the main thread would otherwise wait for plugin discovery.
+   */
+  static void loadSocketProvider() {
+    java.nio.channels.spi.SelectorProvider.provider();
   }
 
   static int run(

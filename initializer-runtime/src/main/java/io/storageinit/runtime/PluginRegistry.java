@@ -17,6 +17,8 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -87,53 +89,100 @@ final class PluginRegistry {
     this.broken = List.copyOf(broken);
   }
 
+  /**
+   * Searches every source for providers and validators. Each plugin folder is searched on a thread
+   * of its own, as opening a plugin's jars (Hadoop's hold tens of thousands of entries) is most of
+   * the work and the folders share nothing; the results are merged in the sources' order.
+   */
   static PluginRegistry discover(List<PluginSource> sources) {
+    List<FutureTask<Found>> searches = new ArrayList<>();
+    for (PluginSource source : sources) {
+      FutureTask<Found> search = new FutureTask<>(() -> search(source));
+      if (!searches.isEmpty()) {
+        Thread thread = new Thread(search, "plugin-discovery-" + source.name());
+        thread.setDaemon(true);
+        thread.start();
+      }
+      searches.add(search);
+    }
+    if (!searches.isEmpty()) {
+      searches.get(0).run();
+    }
     List<ProviderEntry> providers = new ArrayList<>();
     List<ModelValidator> validators = new ArrayList<>();
     Map<ModelValidator, PluginSource> validatorSources = new LinkedHashMap<>();
     List<Broken> broken = new ArrayList<>();
     Set<String> seenTypes = new HashSet<>();
-    for (PluginSource source : sources) {
-      String where = source.location() == null ? "the class path" : source.location().toString();
-      try {
-        for (ServiceLoader.Provider<StorageProvider> p :
-            ServiceLoader.load(StorageProvider.class, source.classLoader()).stream().toList()) {
-          Class<? extends StorageProvider> type = p.type();
-          if (!seenTypes.add(type.getName() + "@" + jar(type))) {
-            continue;
-          }
-          StorageProvider.Descriptor d = type.getAnnotation(StorageProvider.Descriptor.class);
-          if (d == null || d.schemes().length == 0) {
-            broken.add(
-                new Broken(
-                    where,
-                    type.getName() + " lacks @StorageProvider.Descriptor(name=..., schemes=...)"));
-            continue;
-          }
-          TreeSet<String> schemes = new TreeSet<>();
-          for (String s : d.schemes()) {
-            schemes.add(s.toLowerCase(Locale.ROOT));
-          }
-          providers.add(
-              new ProviderEntry(
-                  d.name(), java.util.Collections.unmodifiableSortedSet(schemes), p, source));
+    for (int i = 0; i < searches.size(); i++) {
+      Found found = joinSearch(searches.get(i));
+      for (ProviderEntry p : found.providers()) {
+        if (seenTypes.add(p.factory().type().getName() + "@" + p.jar())) {
+          providers.add(p);
         }
-        for (ModelValidator v :
-            withContextLoader(
-                source.classLoader(),
-                () ->
-                    ServiceLoader.load(ModelValidator.class, source.classLoader()).stream()
-                        .filter(p -> seenTypes.add(p.type().getName() + "@" + jar(p.type())))
-                        .map(ServiceLoader.Provider::get)
-                        .toList())) {
-          validators.add(v);
-          validatorSources.put(v, source);
-        }
-      } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
-        broken.add(new Broken(where, String.valueOf(e)));
       }
+      for (ModelValidator v : found.validators()) {
+        if (seenTypes.add(v.getClass().getName() + "@" + jar(v.getClass()))) {
+          validators.add(v);
+          validatorSources.put(v, sources.get(i));
+        }
+      }
+      broken.addAll(found.broken());
     }
     return new PluginRegistry(providers, validators, validatorSources, broken);
+  }
+
+  /** What one source holds, and what in it failed to load. */
+  private record Found(
+      List<ProviderEntry> providers, List<ModelValidator> validators, List<Broken> broken) {}
+
+  private static Found search(PluginSource source) {
+    String where = source.location() == null ? "the class path" : source.location().toString();
+    List<ProviderEntry> providers = new ArrayList<>();
+    List<ModelValidator> validators = new ArrayList<>();
+    List<Broken> broken = new ArrayList<>();
+    try {
+      for (ServiceLoader.Provider<StorageProvider> p :
+          ServiceLoader.load(StorageProvider.class, source.classLoader()).stream().toList()) {
+        Class<? extends StorageProvider> type = p.type();
+        StorageProvider.Descriptor d = type.getAnnotation(StorageProvider.Descriptor.class);
+        if (d == null || d.schemes().length == 0) {
+          broken.add(
+              new Broken(
+                  where,
+                  type.getName() + " lacks @StorageProvider.Descriptor(name=..., schemes=...)"));
+          continue;
+        }
+        TreeSet<String> schemes = new TreeSet<>();
+        for (String s : d.schemes()) {
+          schemes.add(s.toLowerCase(Locale.ROOT));
+        }
+        providers.add(
+            new ProviderEntry(
+                d.name(), java.util.Collections.unmodifiableSortedSet(schemes), p, source));
+      }
+      validators.addAll(
+          withContextLoader(
+              source.classLoader(),
+              () ->
+                  ServiceLoader.load(ModelValidator.class, source.classLoader()).stream()
+                      .map(ServiceLoader.Provider::get)
+                      .toList()));
+    } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
+      broken.add(new Broken(where, String.valueOf(e)));
+    }
+    return new Found(providers, validators, broken);
+  }
+
+  private static Found joinSearch(FutureTask<Found> search) {
+    try {
+      return search.get();
+    } catch (ExecutionException e) {
+      // search() turns every failure of a plugin into a Broken entry; anything else is ours.
+      throw new IllegalStateException("plugin discovery failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while discovering plugins", e);
+    }
   }
 
   List<ProviderEntry> providers() {

@@ -59,6 +59,9 @@ public final class StorageInitializer implements AutoCloseable {
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
   private final ModelCache cache;
 
+  /** The validators getting ready while the first download runs; null until it starts. */
+  private Thread preparing;
+
   /**
    * @param registry the installed plugins; asked for on first need, so that discovery can run while
    *     the settings are read
@@ -166,6 +169,7 @@ public final class StorageInitializer implements AutoCloseable {
       List<RemoteObject> objects = kept(listing.objects(), listing.singleObject(), patterns);
       List<Planned> planned = planner.add(objects);
       requireSome(planner, uri, patterns);
+      prepareValidators();
       if (linked) {
         link(planned, dest, listing.singleObject() || patterns.isEmpty());
       } else {
@@ -201,6 +205,7 @@ public final class StorageInitializer implements AutoCloseable {
                       + listing.objects().size()));
         }
         requireSome(planner, uri, patterns);
+        prepareValidators();
         session.await();
       }
     }
@@ -456,20 +461,66 @@ public final class StorageInitializer implements AutoCloseable {
     return client;
   }
 
+  /**
+   * Starts the chosen validators' {@link ModelValidator#prepare} on a thread of its own, once per
+   * run, when the first download's transfers are under way: what a validator loads there is off the
+   * path between the last byte and the exit.
+   */
+  private void prepareValidators() {
+    if (preparing != null) {
+      return;
+    }
+    preparing =
+        new Thread(
+            () -> {
+              List<ModelValidator> chosen;
+              try {
+                chosen = chosenValidators();
+              } catch (StorageException e) {
+                return; // validate() reports it
+              }
+              for (ModelValidator v : chosen) {
+                try {
+                  PluginRegistry.withContextLoader(
+                      loaderOf(v),
+                      () -> {
+                        v.prepare(env);
+                        return null;
+                      });
+                } catch (RuntimeException | LinkageError e) {
+                  LOG.debug("validator {} could not prepare: {}", v.name(), e.toString());
+                }
+              }
+            },
+            "validator-prepare");
+    preparing.setDaemon(true);
+    preparing.start();
+  }
+
+  private ClassLoader loaderOf(ModelValidator v) {
+    return registry()
+        .sourceOf(v)
+        .map(PluginLoader.PluginSource::classLoader)
+        .orElse(getClass().getClassLoader());
+  }
+
   /** Runs the chosen validators; an ERROR finding fails the run. */
   private void validate(Path dest) {
+    if (preparing != null) {
+      try {
+        preparing.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException(Kind.INTERNAL, "interrupted while validators got ready", e);
+      }
+    }
     List<ModelValidator> chosen = chosenValidators();
     // Listed once for every validator.
     List<String> files = chosen.isEmpty() ? List.of() : ModelFiles.list(dest);
     List<Finding> errors = new ArrayList<>();
     for (ModelValidator v : chosen) {
-      ClassLoader loader =
-          registry()
-              .sourceOf(v)
-              .map(PluginLoader.PluginSource::classLoader)
-              .orElse(getClass().getClassLoader());
       List<Finding> findings =
-          PluginRegistry.withContextLoader(loader, () -> v.validate(dest, files, env));
+          PluginRegistry.withContextLoader(loaderOf(v), () -> v.validate(dest, files, env));
       for (Finding f : findings) {
         metrics.finding(v.name(), f.severity());
         switch (f.severity()) {

@@ -50,13 +50,20 @@ class PluginRegistryTest {
   @TempDir Path dir;
 
   PluginRegistry registry(String... providerClasses) throws Exception {
-    Path services = Files.createDirectories(dir.resolve("META-INF/services"));
+    return PluginRegistry.discover(List.of(source("test", providerClasses)));
+  }
+
+  /** A plugin folder whose service file names {@code providerClasses}. */
+  PluginSource source(String name, String... providerClasses) throws Exception {
+    Path folder = dir.resolve(name);
+    Path services = Files.createDirectories(folder.resolve("META-INF/services"));
     Files.writeString(
         services.resolve(StorageProvider.class.getName()),
         String.join("\n", providerClasses) + "\n");
     ClassLoader loader =
-        new URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, getClass().getClassLoader());
-    return PluginRegistry.discover(List.of(new PluginSource("test", loader, dir)));
+        new URLClassLoader(
+            new java.net.URL[] {folder.toUri().toURL()}, getClass().getClassLoader());
+    return new PluginSource(name, loader, folder);
   }
 
   @Test
@@ -97,6 +104,35 @@ class PluginRegistryTest {
     assertThatThrownBy(() -> r.resolve("nope://x", Map.of()))
         .hasMessageContaining("Cannot recognize storage type")
         .hasMessageContaining("failed to load");
+  }
+
+  @Test
+  void everyFolderIsSearchedAndTheResultsKeepTheFoldersOrder() throws Exception {
+    PluginRegistry r =
+        PluginRegistry.discover(
+            List.of(
+                source("a", DemoB.class.getName()),
+                source("b", "com.example.DoesNotExist"),
+                source("c", DemoA.class.getName()),
+                // The same class, seen again through another folder, is listed once.
+                source("d", DemoB.class.getName())));
+    // Each folder's loader also sees the test class path, whose providers are listed once too.
+    List<PluginRegistry.ProviderEntry> demos =
+        r.providers().stream().filter(p -> p.name().startsWith("demo-")).toList();
+    assertThat(demos)
+        .extracting(PluginRegistry.ProviderEntry::name)
+        .containsExactly("demo-b", "demo-a");
+    assertThat(demos.get(0).source().name()).isEqualTo("a");
+    assertThat(r.providers())
+        .extracting(PluginRegistry.ProviderEntry::name)
+        .doesNotHaveDuplicates();
+    assertThat(r.broken())
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.source()).endsWith("b");
+              assertThat(b.reason()).contains("com.example.DoesNotExist");
+            });
   }
 
   @Test

@@ -59,6 +59,8 @@ class JitChoiceIT {
     assertThat(tier(Map.of("AWS_ENDPOINT_URL", "https://127.0.0.1:1"), uri, dest())).isEqualTo(4);
     assertThat(tier(Map.of("S3_ENDPOINT", "127.0.0.1:1", "S3_USE_HTTPS", "0"), uri, dest()))
         .isEqualTo(1);
+    assertThat(tier(Map.of("S3_ENDPOINT", "127.0.0.1:1", "S3_USE_HTTPS", "False"), uri, dest()))
+        .isEqualTo(1);
     assertThat(tier(Map.of("S3_ENDPOINT", "127.0.0.1:1"), uri, dest())).isEqualTo(4);
     // STORAGE_CONFIG's endpoint wins over the environment's, as it does for the S3 plugin.
     assertThat(
@@ -78,5 +80,16 @@ class JitChoiceIT {
                 uri,
                 dest()))
         .isEqualTo(1);
+    // And the override's over STORAGE_CONFIG's.
+    assertThat(
+            tier(
+                Map.of(
+                    "STORAGE_CONFIG",
+                    "{\"type\": \"s3\", \"endpoint_url\": \"http://127.0.0.1:1\"}",
+                    "STORAGE_OVERRIDE_CONFIG",
+                    "{\"endpoint_url\": \"https://127.0.0.1:2\"}"),
+                uri,
+                dest()))
+        .isEqualTo(4);
   }
 }

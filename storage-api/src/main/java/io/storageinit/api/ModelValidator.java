@@ -51,4 +51,16 @@ public interface ModelValidator {
   default List<Finding> validate(Path modelDir, List<String> files, Map<String, String> config) {
     return validate(modelDir, config);
   }
+
+  /**
+   * Gets ready for {@link #validate}: the runtime calls this once per run, on a thread of its own,
+   * while the download is still running. A validator whose first check is slow to start (a parser
+   * to load, tables to build) does that work here, so that the time between the last byte and the
+   * model server's start holds only the check itself. The model is not complete yet and must not be
+   * read. The default does nothing. A failure here is logged and the check runs as usual.
+   *
+   * @param config the environment of the run; not null
+   * @since 0.3
+   */
+  default void prepare(Map<String, String> config) {}
 }

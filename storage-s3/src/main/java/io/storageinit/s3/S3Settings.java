@@ -46,48 +46,51 @@ record S3Settings(
     boolean s3Config = "s3".equalsIgnoreCase(config.getOrDefault("type", ""));
     Source src = new Source(context, s3Config ? config : Map.of());
 
-    Optional<URI> endpoint = src.get("endpoint_url", "AWS_ENDPOINT_URL").map(S3Settings::uri);
-    if (endpoint.isEmpty()) {
-      Optional<String> hostPort = context.env("S3_ENDPOINT");
+    // Plain code rather than Optional chains: each lambda is a class the JVM spins on first use,
+    // and
+    // these run once, on the path to the first request.
+    String endpointUrl = src.get("endpoint_url", "AWS_ENDPOINT_URL").orElse(null);
+    if (endpointUrl == null) {
+      String hostPort = context.env("S3_ENDPOINT").orElse(null);
       boolean https = !isFalse(context.env("S3_USE_HTTPS").orElse("1"));
-      endpoint =
-          hostPort.map(h -> uri(h.contains("://") ? h : (https ? "https://" : "http://") + h));
+      if (hostPort != null) {
+        endpointUrl =
+            hostPort.contains("://") ? hostPort : (https ? "https://" : "http://") + hostPort;
+      }
     }
-    endpoint.ifPresent(
-        e -> {
-          if (e.getHost() == null
-              || !(e.getScheme().equals("http") || e.getScheme().equals("https"))) {
-            problems.add("the S3 endpoint '" + e + "' is not an http(s)://host[:port] URL");
-          }
-        });
+    URI endpoint = endpointUrl == null ? null : uri(endpointUrl);
+    if (endpoint != null
+        && (endpoint.getHost() == null
+            || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https")))) {
+      problems.add("the S3 endpoint '" + endpoint + "' is not an http(s)://host[:port] URL");
+    }
 
-    Optional<String> region =
-        src.get("region", "AWS_DEFAULT_REGION").or(() -> context.env("AWS_REGION"));
+    Optional<String> region = src.get("region", "AWS_DEFAULT_REGION");
+    if (region.isEmpty()) {
+      region = context.env("AWS_REGION");
+    }
     Optional<String> keyId = src.get("access_key_id", "AWS_ACCESS_KEY_ID");
     Optional<String> secret = src.get("secret_access_key", "AWS_SECRET_ACCESS_KEY");
     if (keyId.isPresent() != secret.isPresent()) {
       problems.add(
           "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (to use the default credential chain)");
     }
-    boolean anonymous =
-        src.get("anonymous", "awsAnonymousCredential").map(S3Settings::isTrue).orElse(false);
-    boolean verifySsl = src.get("verify_ssl", "S3_VERIFY_SSL").map(v -> !isFalse(v)).orElse(true);
+    boolean anonymous = flag(src.get("anonymous", "awsAnonymousCredential"));
+    boolean verifySsl = !isFalse(src.get("verify_ssl", "S3_VERIFY_SSL").orElse("true"));
 
-    Optional<Path> ca = src.get("ca_bundle", "AWS_CA_BUNDLE").map(Path::of);
-    if (ca.isEmpty() && context.env("CA_BUNDLE_CONFIGMAP_NAME").isPresent()) {
+    String caFile = src.get("ca_bundle", "AWS_CA_BUNDLE").orElse(null);
+    Path ca = caFile == null ? null : Path.of(caFile);
+    if (ca == null && context.env("CA_BUNDLE_CONFIGMAP_NAME").isPresent()) {
       ca =
-          Optional.of(
-              Path.of(
-                  context.env("CA_BUNDLE_VOLUME_MOUNT_POINT").orElse(DEFAULT_CA_MOUNT),
-                  "cabundle.crt"));
+          Path.of(
+              context.env("CA_BUNDLE_VOLUME_MOUNT_POINT").orElse(DEFAULT_CA_MOUNT), "cabundle.crt");
     }
-    ca.filter(p -> !Files.isReadable(p))
-        .ifPresent(
-            p ->
-                problems.add(
-                    "the CA bundle "
-                        + p
-                        + " does not exist or cannot be read; check the ConfigMap or secret is mounted"));
+    if (ca != null && !Files.isReadable(ca)) {
+      problems.add(
+          "the CA bundle "
+              + ca
+              + " does not exist or cannot be read; check the ConfigMap or secret is mounted");
+    }
 
     Duration connect = Duration.ofSeconds(positive(context, "S3_CONNECT_TIMEOUT", 15, problems));
     Duration read = Duration.ofSeconds(positive(context, "S3_READ_TIMEOUT", 30, problems));
@@ -102,22 +105,22 @@ record S3Settings(
           Kind.INVALID_CONFIG, "Invalid S3 configuration:\n  - " + String.join("\n  - ", problems));
     }
     return new S3Settings(
-        endpoint,
+        Optional.ofNullable(endpoint),
         region,
         keyId,
         secret,
         context.env("AWS_SESSION_TOKEN"),
         anonymous,
         verifySsl,
-        ca,
-        context.env("S3_USER_VIRTUAL_BUCKET").map(S3Settings::isTrue).orElse(false),
-        context.env("S3_USE_ACCELERATE").map(S3Settings::isTrue).orElse(false),
-        context.env("AWS_USE_FIPS_ENDPOINT").map(S3Settings::isTrue).orElse(false),
-        context.env("AWS_USE_DUALSTACK_ENDPOINT").map(S3Settings::isTrue).orElse(false),
+        Optional.ofNullable(ca),
+        flag(context.env("S3_USER_VIRTUAL_BUCKET")),
+        flag(context.env("S3_USE_ACCELERATE")),
+        flag(context.env("AWS_USE_FIPS_ENDPOINT")),
+        flag(context.env("AWS_USE_DUALSTACK_ENDPOINT")),
         connect,
         read,
         attempts,
-        context.env("S3_VERIFY_ETAG").map(S3Settings::isTrue).orElse(false),
+        flag(context.env("S3_VERIFY_ETAG")),
         fileConcurrency);
   }
 
@@ -135,6 +138,11 @@ record S3Settings(
     } catch (IllegalArgumentException e) {
       return URI.create("invalid:" + s.replaceAll("[^A-Za-z0-9.:-]", "_"));
     }
+  }
+
+  /** A yes/no setting that is off unless set to a true value. */
+  private static boolean flag(Optional<String> v) {
+    return v.isPresent() && isTrue(v.get());
   }
 
   static boolean isTrue(String v) {

@@ -223,7 +223,9 @@ final class S3Transport {
         base.getHost()
             + (base.getPort() > 0 && base.getPort() != defaultPort ? ":" + base.getPort() : "");
     TreeMap<String, String> signed = new TreeMap<>();
-    headers.forEach((k, v) -> signed.put(k.toLowerCase(Locale.ROOT), v));
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      signed.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+    }
     signed.put("host", host);
     if (!settings.anonymous()) {
       AwsCredentialsIdentity id = credentials.resolveCredentials();
@@ -263,12 +265,11 @@ final class S3Transport {
   private static Map<String, String> requestHeaders(Map<String, String> signed, String host) {
     Map<String, String> h = new LinkedHashMap<>();
     h.put("Host", host);
-    signed.forEach(
-        (name, value) -> {
-          if (!name.equals("host")) {
-            h.put(name, value);
-          }
-        });
+    for (Map.Entry<String, String> e : signed.entrySet()) {
+      if (!e.getKey().equals("host")) {
+        h.put(e.getKey(), e.getValue());
+      }
+    }
     return h;
   }
 

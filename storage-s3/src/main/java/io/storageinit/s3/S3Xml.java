@@ -125,11 +125,13 @@ final class S3Xml {
       int minute = digits(s, 14, 2);
       int second = digits(s, 17, 2);
       int milli = millis ? digits(s, 20, 3) : 0;
+      // By hand rather than through Year or YearMonth, whose class initialisers build date parsers.
+      boolean leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
       if (year >= 0
           && month >= 1
           && month <= 12
           && day >= 1
-          && day <= java.time.YearMonth.of(year, month).lengthOfMonth()
+          && day <= java.time.Month.of(month).length(leap)
           && hour >= 0
           && hour <= 23
           && minute >= 0

@@ -161,9 +161,13 @@ final class SigV4 {
   /** The query string as sent and as signed: sorted, each name and value encoded. */
   static String canonicalQuery(Map<String, String> query) {
     TreeMap<String, String> sorted = new TreeMap<>();
-    query.forEach((k, v) -> sorted.put(uriEncode(k, false), uriEncode(v, false)));
+    for (Map.Entry<String, String> e : query.entrySet()) {
+      sorted.put(uriEncode(e.getKey(), false), uriEncode(e.getValue(), false));
+    }
     StringBuilder q = new StringBuilder();
-    sorted.forEach((k, v) -> q.append(q.length() == 0 ? "" : "&").append(k).append('=').append(v));
+    for (Map.Entry<String, String> e : sorted.entrySet()) {
+      q.append(q.length() == 0 ? "" : "&").append(e.getKey()).append('=').append(e.getValue());
+    }
     return q.toString();
   }
 

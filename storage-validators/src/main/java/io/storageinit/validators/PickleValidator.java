@@ -4,6 +4,7 @@ import io.storageinit.api.Finding;
 import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,13 +30,15 @@ public final class PickleValidator implements ModelValidator {
 
   @Override
   public List<Finding> validate(Path modelDir, List<String> files, Map<String, String> config) {
-    return files.stream()
-        .filter(f -> SUFFIXES.stream().anyMatch(f::endsWith))
-        .map(
-            f ->
-                Finding.warning(
-                    f,
-                    "pickle-based format: loading it runs code from the file; prefer safetensors"))
-        .toList();
+    List<Finding> findings = new ArrayList<>();
+    for (String f : files) {
+      int dot = f.lastIndexOf('.');
+      if (dot > f.lastIndexOf('/') && SUFFIXES.contains(f.substring(dot))) {
+        findings.add(
+            Finding.warning(
+                f, "pickle-based format: loading it runs code from the file; prefer safetensors"));
+      }
+    }
+    return findings;
   }
 }

@@ -93,12 +93,26 @@ class ValidatorsTest {
   void pickleFilesAreWarnedAboutNeverFailed() throws Exception {
     Files.writeString(dir.resolve("pytorch_model.bin"), "x");
     Files.writeString(dir.resolve("model.safetensors"), "x");
-    assertThat(new PickleValidator().validate(dir, Map.of()))
+    Files.writeString(dir.resolve("notes.binary"), "x");
+    Files.createDirectories(dir.resolve("run.pt"));
+    Files.writeString(dir.resolve("run.pt/readme"), "x");
+    Files.createDirectories(dir.resolve("checkpoints"));
+    Files.writeString(dir.resolve("checkpoints/step-9.ckpt"), "x");
+    List<Finding> findings = new PickleValidator().validate(dir, Map.of());
+    assertThat(findings)
+        .extracting(f -> f.file().orElseThrow())
+        .containsExactly("checkpoints/step-9.ckpt", "pytorch_model.bin");
+    assertThat(findings).allMatch(f -> f.severity() == Finding.Severity.WARNING);
+  }
+
+  @Test
+  void safetensorsGetsReadyWithoutChangingWhatItFinds() throws Exception {
+    SafetensorsValidator v = new SafetensorsValidator();
+    v.prepare(Map.of());
+    Safetensors.write(dir.resolve("good.safetensors"), Safetensors.VALID, 32);
+    Safetensors.write(dir.resolve("bad.safetensors"), "not json", 0);
+    assertThat(v.validate(dir, Map.of()))
         .singleElement()
-        .satisfies(
-            f -> {
-              assertThat(f.severity()).isEqualTo(Finding.Severity.WARNING);
-              assertThat(f.file()).contains("pytorch_model.bin");
-            });
+        .satisfies(f -> assertThat(f.file()).contains("bad.safetensors"));
   }
 }
