@@ -8,6 +8,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -16,6 +17,11 @@ import java.util.stream.Stream;
  * its own whose parent sees only the SPI and SLF4J (without that folder, the application class
  * path). Plugins therefore cannot clash on dependencies: Hadoop's tree and the AWS SDK's never
  * meet.
+ *
+ * <p>A folder holds the plugin's jar and its dependencies, either beside it or under {@code lib/}.
+ * When there is a {@code lib/}, only the jars at the top of the folder are searched for the SPI's
+ * service files, and they come first on the plugin's class path: discovery then opens only those,
+ * and a dependency jar is opened when a class in it is first needed.
  */
 final class PluginLoader {
 
@@ -42,9 +48,7 @@ final class PluginLoader {
     ClassLoader shared = new SharedApiClassLoader(PluginLoader.class.getClassLoader());
     try (Stream<Path> dirs = Files.list(pluginsDir)) {
       for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
-        sources.add(
-            new PluginSource(
-                dir.getFileName().toString(), new URLClassLoader(jarUrls(dir), shared), dir));
+        sources.add(new PluginSource(dir.getFileName().toString(), loader(dir, shared), dir));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the plugins folder " + pluginsDir, e);
@@ -52,7 +56,19 @@ final class PluginLoader {
     return sources;
   }
 
-  private static URL[] jarUrls(Path dir) throws IOException {
+  private static ClassLoader loader(Path dir, ClassLoader parent) throws IOException {
+    List<URL> top = jarUrls(dir);
+    Path lib = dir.resolve("lib");
+    if (!Files.isDirectory(lib)) {
+      return new URLClassLoader(dir.getFileName().toString(), top.toArray(URL[]::new), parent);
+    }
+    List<URL> all = new ArrayList<>(top);
+    all.addAll(jarUrls(lib));
+    return new PluginClassLoader(dir.getFileName().toString(), top, all, parent);
+  }
+
+  /** The jars directly in {@code dir}, in name order. */
+  private static List<URL> jarUrls(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       List<URL> urls = new ArrayList<>();
       for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
@@ -62,7 +78,40 @@ final class PluginLoader {
           throw new IOException("Bad jar path " + jar, e);
         }
       }
-      return urls.toArray(URL[]::new);
+      return urls;
+    }
+  }
+
+  /**
+   * A plugin whose dependencies are under {@code lib/}: the SPI's service files are looked up in
+   * the jars at the top of its folder alone; every other resource, and every class, in all of them.
+   */
+  static final class PluginClassLoader extends URLClassLoader {
+    static {
+      registerAsParallelCapable();
+    }
+
+    private static final String SPI_SERVICES = "META-INF/services/io.storageinit.api.";
+    private final URLClassLoader topJars;
+
+    PluginClassLoader(String name, List<URL> top, List<URL> all, ClassLoader parent) {
+      super(name, all.toArray(URL[]::new), parent);
+      // Resources only, without a parent: the SPI's own services are never asked of it.
+      this.topJars = new URLClassLoader(top.toArray(URL[]::new), null);
+    }
+
+    @Override
+    public Enumeration<URL> findResources(String name) throws IOException {
+      return name.startsWith(SPI_SERVICES)
+          ? topJars.findResources(name)
+          : super.findResources(name);
+    }
+
+    @Override
+    public void close() throws IOException {
+      try (topJars) {
+        super.close();
+      }
     }
   }
 

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * ranges, validation), so the start-up cache the image ships holds those classes. Never used to
  * serve models.
  *
- * <pre>java -cp 'plugins/s3/*:lib/*' io.storageinit.s3.TrainingStore PORT_FILE</pre>
+ * <pre>java -cp 'plugins/s3/*:plugins/s3/lib/*:lib/*' io.storageinit.s3.TrainingStore PORT_FILE
+ * </pre>
  */
 public final class TrainingStore {
   private static final String BUCKET = "training";
