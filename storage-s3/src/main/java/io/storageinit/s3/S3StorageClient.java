@@ -35,8 +35,6 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.SdkHttpMethod;
 
 /**
  * Lists and reads S3 objects. A key that names an object is that object; otherwise the key is a
@@ -114,7 +112,7 @@ final class S3StorageClient implements StorageClient {
         S3Xml.Page page;
         Http1.Response r =
             http.send(
-                SdkHttpMethod.GET,
+                "GET",
                 at.bucket(),
                 null,
                 S3Transport.query(
@@ -159,7 +157,7 @@ final class S3StorageClient implements StorageClient {
         }
         token = page.nextToken();
       } while (token.isPresent());
-    } catch (S3Transport.Failure | IOException | SdkException e) {
+    } catch (S3Transport.Failure | IOException | AwsSdk.Failure e) {
       if (object != null) {
         Optional<RemoteObject> single = answer(object);
         if (single.isPresent()) {
@@ -192,7 +190,7 @@ final class S3StorageClient implements StorageClient {
     try {
       Http1.Response h =
           http.send(
-              SdkHttpMethod.HEAD,
+              "HEAD",
               at.bucket(),
               at.key(),
               Map.of(),
@@ -224,7 +222,7 @@ final class S3StorageClient implements StorageClient {
         return Optional.empty();
       }
       throw failure(at, e);
-    } catch (IOException | SdkException e) {
+    } catch (IOException | AwsSdk.Failure e) {
       throw failure(at, e);
     }
   }
@@ -289,7 +287,7 @@ final class S3StorageClient implements StorageClient {
     }
     object.version().ifPresent(v -> headers.put("If-Match", "\"" + v + "\""));
     try {
-      return http.send(SdkHttpMethod.GET, at.bucket(), at.key(), Map.of(), headers).body();
+      return http.send("GET", at.bucket(), at.key(), Map.of(), headers).body();
     } catch (S3Transport.Failure e) {
       if (e.status == 412) {
         throw new StorageException(
@@ -298,7 +296,7 @@ final class S3StorageClient implements StorageClient {
             e);
       }
       throw failure(at, e);
-    } catch (IOException | SdkException e) {
+    } catch (IOException | AwsSdk.Failure e) {
       throw failure(at, e);
     }
   }
@@ -441,9 +439,7 @@ final class S3StorageClient implements StorageClient {
               + "); raise S3_CONNECT_TIMEOUT / S3_READ_TIMEOUT if the store is slow",
           e);
     }
-    if (e instanceof SdkException
-        && e.getMessage() != null
-        && e.getMessage().contains("credentials")) {
+    if (e instanceof AwsSdk.Failure f && f.credentials()) {
       return new StorageException(
           Kind.UNAUTHENTICATED,
           "No AWS credentials for "
@@ -451,7 +447,7 @@ final class S3StorageClient implements StorageClient {
               + ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use IRSA, or awsAnonymousCredential=true for a public bucket",
           e);
     }
-    if (e instanceof SdkException) {
+    if (e instanceof AwsSdk.Failure) {
       return new StorageException(
           Kind.INVALID_CONFIG, "Cannot address " + where + ": " + e.getMessage(), e);
     }

@@ -22,32 +22,16 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.endpoints.AwsEndpointAttribute;
-import software.amazon.awssdk.awscore.endpoints.authscheme.EndpointAuthScheme;
-import software.amazon.awssdk.awscore.endpoints.authscheme.SigV4AuthScheme;
-import software.amazon.awssdk.endpoints.Endpoint;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.endpoints.S3EndpointParams;
-import software.amazon.awssdk.services.s3.endpoints.S3EndpointProvider;
 
 /**
  * Sends signed S3 requests: straight to the store over {@link Http1}, or through the JDK's
  * HttpURLConnection when a proxy is in the way (the JDK speaks the proxy protocols). The AWS SDK
- * provides what is hard to get right: credentials (the default chain with web identity, profiles
- * and instance metadata) and, for AWS itself, the endpoint rules (regions, partitions, FIPS,
- * dual-stack, Transfer Acceleration). What it does not bring is its request pipeline, HTTP client
- * and general signer, whose set-up and per-request work cost more CPU than a model download on a
- * small initContainer can spare (measured in bench/s3-bench.sh); requests here are only GET and
- * HEAD, signed by {@link SigV4}.
+ * provides what is hard to get right ({@link AwsSdk}): credentials (the default chain with web
+ * identity, profiles and instance metadata) and, for AWS itself, the endpoint rules (regions,
+ * partitions, FIPS, dual-stack, Transfer Acceleration). What it does not bring is its request
+ * pipeline, HTTP client and general signer, whose set-up and per-request work cost more CPU than a
+ * model download on a small initContainer can spare (measured in bench/s3-bench.sh); requests here
+ * are only GET and HEAD, signed by {@link SigV4}.
  *
  * <p>Each request is retried up to {@code S3_MAX_ATTEMPTS} times on a transient failure (a 5xx, 429
  * or 408, or a connection that fails) before its body is handed out; a request to a bucket in
@@ -61,7 +45,7 @@ final class S3Transport {
   private static final HostnameVerifier ANY_HOST = (host, session) -> true;
 
   private final S3Settings settings;
-  private final AwsCredentialsProvider credentials;
+  private final Credentials credentials;
   private final SigV4 signer = new SigV4();
   private final Supplier<SSLContext> tlsContext;
   private volatile SSLSocketFactory tls;
@@ -74,9 +58,25 @@ final class S3Transport {
   /** Where each bucket is, once known: its base URL and the region requests are signed for. */
   private final Map<String, BucketEndpoint> buckets = new ConcurrentHashMap<>();
 
-  private volatile S3EndpointProvider endpointRules;
-
   record BucketEndpoint(URI base, String region) {}
+
+  /** The keys a request is signed with; {@code sessionToken} may be null. */
+  record Keys(String accessKeyId, String secretAccessKey, String sessionToken)
+      implements Credentials {
+    /** Keys given in the configuration are their own source. */
+    @Override
+    public Keys keys() {
+      return this;
+    }
+  }
+
+  /** Where the keys come from: the configuration, or the SDK's default chain. */
+  interface Credentials extends AutoCloseable {
+    Keys keys();
+
+    @Override
+    default void close() {}
+  }
 
   /** An HTTP status the store answered with, with S3's error code and message when it sent them. */
   static final class Failure extends RuntimeException {
@@ -94,10 +94,7 @@ final class S3Transport {
   }
 
   S3Transport(
-      S3Settings settings,
-      Supplier<SSLContext> tls,
-      HttpProxies proxies,
-      AwsCredentialsProvider creds) {
+      S3Settings settings, Supplier<SSLContext> tls, HttpProxies proxies, Credentials creds) {
     this.settings = settings;
     this.tlsContext = tls;
     this.proxies = proxies;
@@ -114,18 +111,13 @@ final class S3Transport {
     }
   }
 
-  static AwsCredentialsProvider credentials(S3Settings s) {
-    if (s.anonymous()) {
-      return AnonymousCredentialsProvider.create();
-    }
+  /** The configured keys; else, unless the bucket is read anonymously, the default chain. */
+  static Credentials credentials(S3Settings s) {
     if (s.accessKeyId().isPresent() && s.secretAccessKey().isPresent()) {
-      return StaticCredentialsProvider.create(
-          s.sessionToken().isPresent()
-              ? AwsSessionCredentials.create(
-                  s.accessKeyId().get(), s.secretAccessKey().get(), s.sessionToken().get())
-              : AwsBasicCredentials.create(s.accessKeyId().get(), s.secretAccessKey().get()));
+      return new Keys(
+          s.accessKeyId().get(), s.secretAccessKey().get(), s.sessionToken().orElse(null));
     }
-    return DefaultCredentialsProvider.create();
+    return s.anonymous() ? null : new AwsSdk.DefaultChain();
   }
 
   /**
@@ -137,7 +129,7 @@ final class S3Transport {
    * @throws IOException when the store cannot be reached, once the retries are spent
    */
   Http1.Response send(
-      SdkHttpMethod method,
+      String method,
       String bucket,
       String key,
       Map<String, String> query,
@@ -205,7 +197,7 @@ final class S3Transport {
   }
 
   private Http1.Response sendOnce(
-      SdkHttpMethod method,
+      String method,
       BucketEndpoint at,
       String key,
       Map<String, String> query,
@@ -228,16 +220,16 @@ final class S3Transport {
     }
     signed.put("host", host);
     if (!settings.anonymous()) {
-      AwsCredentialsIdentity id = credentials.resolveCredentials();
+      Keys keys = credentials.keys();
       signer.sign(
-          method.name(),
+          method,
           path,
           query,
           signed,
           at.region(),
-          id.accessKeyId(),
-          id.secretAccessKey(),
-          id instanceof AwsSessionCredentialsIdentity session ? session.sessionToken() : null,
+          keys.accessKeyId(),
+          keys.secretAccessKey(),
+          keys.sessionToken(),
           Instant.now());
     }
     String target = query.isEmpty() ? path : path + "?" + SigV4.canonicalQuery(query);
@@ -246,7 +238,7 @@ final class S3Transport {
     if (direct(base)) {
       r =
           http1.send(
-              method.name(),
+              method,
               secure,
               base.getHost(),
               base.getPort() > 0 ? base.getPort() : defaultPort,
@@ -283,10 +275,10 @@ final class S3Transport {
         && System.getProperty("socksProxyHost") == null;
   }
 
-  private Http1.Response throughJdk(SdkHttpMethod method, URI uri, Map<String, String> signed)
+  private Http1.Response throughJdk(String method, URI uri, Map<String, String> signed)
       throws IOException {
     HttpURLConnection c = proxies.open(uri);
-    c.setRequestMethod(method.name());
+    c.setRequestMethod(method);
     c.setInstanceFollowRedirects(false);
     c.setUseCaches(false);
     c.setConnectTimeout((int) settings.connectTimeout().toMillis());
@@ -399,31 +391,7 @@ final class S3Transport {
       return new BucketEndpoint(base, region);
     }
     // AWS itself: the SDK's endpoint rules know every partition's host names.
-    if (endpointRules == null) {
-      endpointRules = S3EndpointProvider.defaultProvider();
-    }
-    Endpoint endpoint =
-        endpointRules
-            .resolveEndpoint(
-                S3EndpointParams.builder()
-                    .region(Region.of(region))
-                    .bucket(bucket)
-                    .accelerate(settings.accelerate())
-                    .useFips(settings.useFips())
-                    .useDualStack(settings.useDualStack())
-                    .forcePathStyle(settings.virtualHosted() ? false : null)
-                    .build())
-            .join();
-    String signingRegion = region;
-    for (EndpointAuthScheme scheme :
-        Optional.ofNullable(endpoint.attribute(AwsEndpointAttribute.AUTH_SCHEMES))
-            .orElse(java.util.List.of())) {
-      if (scheme instanceof SigV4AuthScheme v4 && v4.signingRegion() != null) {
-        signingRegion = v4.signingRegion();
-        break;
-      }
-    }
-    return new BucketEndpoint(endpoint.url(), signingRegion);
+    return AwsSdk.resolve(bucket, region, settings);
   }
 
   /**
@@ -432,6 +400,9 @@ final class S3Transport {
    */
   void close() {
     http1.close();
+    if (credentials != null) {
+      credentials.close();
+    }
   }
 
   /** Raw query parameters in a stable order. */
