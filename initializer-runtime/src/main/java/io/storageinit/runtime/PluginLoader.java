@@ -28,6 +28,9 @@ final class PluginLoader {
   /** Where a set of plugin classes comes from. */
   record PluginSource(String name, ClassLoader classLoader, Path location) {}
 
+  /** Where the SPI's service files are. */
+  private static final String SPI_SERVICES = "META-INF/services/io.storageinit.api.";
+
   /** Packages a plugin shares with the runtime. Everything else a plugin brings itself. */
   private static final List<String> SHARED_PACKAGES = List.of("io.storageinit.api.", "org.slf4j.");
 
@@ -91,7 +94,6 @@ final class PluginLoader {
       registerAsParallelCapable();
     }
 
-    private static final String SPI_SERVICES = "META-INF/services/io.storageinit.api.";
     private final URLClassLoader topJars;
 
     PluginClassLoader(String name, List<URL> top, List<URL> all, ClassLoader parent) {
@@ -140,6 +142,18 @@ final class PluginLoader {
         }
       }
       return super.loadClass(name, resolve);
+    }
+
+    /**
+     * None for the SPI's own service files, which only plugins declare: the JDK's modules are not
+     * searched for them (every plugin asks for each service, and each search reads the module
+     * image's index).
+     */
+    @Override
+    public Enumeration<URL> getResources(String name) throws IOException {
+      return name.startsWith(SPI_SERVICES)
+          ? java.util.Collections.emptyEnumeration()
+          : super.getResources(name);
     }
   }
 }
