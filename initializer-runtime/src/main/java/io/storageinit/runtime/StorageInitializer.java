@@ -59,6 +59,8 @@ public final class StorageInitializer implements AutoCloseable {
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
   private final ModelCache cache;
 
+  private static final long PREPARE_WAIT_MILLIS = 60_000;
+
   /** The validators getting ready while the first download runs; null until it starts. */
   private Thread preparing;
 
@@ -508,10 +510,15 @@ public final class StorageInitializer implements AutoCloseable {
   private void validate(Path dest) {
     if (preparing != null) {
       try {
-        preparing.join();
+        // A validator that never gets ready is a plugin's bug: its check runs all the same.
+        preparing.join(PREPARE_WAIT_MILLIS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StorageException(Kind.INTERNAL, "interrupted while validators got ready", e);
+      }
+      if (preparing.isAlive()) {
+        LOG.warn(
+            "validators still getting ready after {} s; checking now", PREPARE_WAIT_MILLIS / 1000);
       }
     }
     List<ModelValidator> chosen = chosenValidators();

@@ -57,7 +57,8 @@ public interface ModelValidator {
    * while the download is still running. A validator whose first check is slow to start (a parser
    * to load, tables to build) does that work here, so that the time between the last byte and the
    * model server's start holds only the check itself. The model is not complete yet and must not be
-   * read. The default does nothing. A failure here is logged and the check runs as usual.
+   * read. The default does nothing. A failure here is logged and the check runs as usual, as it
+   * does when getting ready takes more than a minute.
    *
    * @param config the environment of the run; not null
    * @since 0.3
