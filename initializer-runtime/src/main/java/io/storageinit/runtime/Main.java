@@ -10,7 +10,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -50,7 +49,7 @@ public final class Main {
       // These never ask for the plugins.
       return () -> {
         task.run();
-        return join(task);
+        return PluginRegistry.join(task);
       };
     }
     Thread thread = new Thread(task, "plugin-discovery");
@@ -63,25 +62,8 @@ public final class Main {
       if (!task.isDone()) {
         loadSocketProvider();
       }
-      return join(task);
+      return PluginRegistry.join(task);
     };
-  }
-
-  private static PluginRegistry join(FutureTask<PluginRegistry> task) {
-    try {
-      return task.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while discovering plugins", e);
-    }
   }
 
   /**
@@ -99,9 +81,9 @@ public final class Main {
   }
 
   /**
-   * Loads the JDK's provider of socket channels (the S3 and HDFS clients connect through them),
-   * whose first use searches every jar on the class path for a replacement: ten milliseconds, spent
-   * here while the main thread would otherwise wait for plugin discovery.
+   * Loads the JDK's provider of socket channels (the S3 and HDFS clients connect through them)
+   * while the main thread would otherwise wait for plugin discovery. Unless the bin script named
+   * the provider, its first use also searches every jar on the class path for a replacement.
    */
   static void loadSocketProvider() {
     java.nio.channels.spi.SelectorProvider.provider();

@@ -114,7 +114,7 @@ final class PluginRegistry {
     List<Broken> broken = new ArrayList<>();
     Set<String> seenTypes = new HashSet<>();
     for (int i = 0; i < searches.size(); i++) {
-      Found found = joinSearch(searches.get(i));
+      Found found = join(searches.get(i));
       for (ProviderEntry p : found.providers()) {
         if (seenTypes.add(p.factory().type().getName() + "@" + p.jar())) {
           providers.add(p);
@@ -173,12 +173,21 @@ final class PluginRegistry {
     return new Found(providers, validators, broken);
   }
 
-  private static Found joinSearch(FutureTask<Found> search) {
+  /**
+   * The result of a discovery task run on another thread; what it threw is thrown here as it was (a
+   * plugin's own failures never get this far: {@link #search} records them as {@link Broken}).
+   */
+  static <T> T join(FutureTask<T> task) {
     try {
-      return search.get();
+      return task.get();
     } catch (ExecutionException e) {
-      // search() turns every failure of a plugin into a Broken entry; anything else is ours.
-      throw new IllegalStateException("plugin discovery failed", e.getCause());
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while discovering plugins", e);

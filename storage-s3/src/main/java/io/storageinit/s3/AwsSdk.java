@@ -1,6 +1,5 @@
 package io.storageinit.s3;
 
-import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -96,8 +95,7 @@ final class AwsSdk {
           break;
         }
       }
-      URI url = endpoint.url();
-      return new S3Transport.BucketEndpoint(url, signingRegion);
+      return new S3Transport.BucketEndpoint(endpoint.url(), signingRegion);
     } catch (SdkException e) {
       throw new Failure(false, e.getMessage(), e);
     } catch (java.util.concurrent.CompletionException e) {

@@ -395,8 +395,8 @@ final class S3Transport {
   }
 
   /**
-   * Closes the idle direct connections. Ones kept alive by the JDK (through a proxy) belong to its
-   * pool, which closes them itself.
+   * Closes the idle direct connections and the credential source. Connections kept alive by the JDK
+   * (through a proxy) belong to its pool, which closes them itself.
    */
   void close() {
     http1.close();
