@@ -67,6 +67,41 @@ class TransferEngineTest {
         .isEqualTo(TransferEngine.autoPartSize(List.of(planned(200 * mib)), 8));
   }
 
+  @Test
+  void rangesOfLargeFilesTakeTurnsAndFilesFetchedWholeFollowInListingOrder() {
+    List<String> order =
+        TransferEngine.inTurns(
+            List.of(
+                List.of("config"),
+                List.of("a0", "a1", "a2"),
+                List.of("b0", "b1"),
+                List.of("tokenizer"),
+                List.of("c0", "c1", "c2", "c3")));
+    assertThat(order)
+        .containsExactly(
+            "a0", "b0", "c0", "a1", "b1", "c1", "a2", "c2", "c3", "config", "tokenizer");
+    assertThat(TransferEngine.inTurns(List.<List<String>>of(List.of(), List.of("x"))))
+        .containsExactly("x");
+  }
+
+  @Test
+  void severalLargeObjectsFetchedInTurnsEachLandWhole() throws Exception {
+    FakeClient client = new FakeClient(true);
+    List<Planned> plan = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      client.objects.put("shard-" + i, random(300_000 + i));
+      plan.add(new Planned(client.object("shard-" + i), dest.resolve("shard-" + i)));
+    }
+    client.objects.put("small.json", random(100));
+    plan.add(new Planned(client.object("small.json"), dest.resolve("small.json")));
+    engine(4).fetch(client, plan);
+    for (int i = 0; i < 3; i++) {
+      assertThat(Files.readAllBytes(dest.resolve("shard-" + i))).isEqualTo(random(300_000 + i));
+    }
+    assertThat(Files.readAllBytes(dest.resolve("small.json"))).isEqualTo(random(100));
+    assertThat(Files.list(dest)).hasSize(4);
+  }
+
   @ParameterizedTest(name = "streams that are channels: {0}")
   @ValueSource(booleans = {false, true})
   void largeObjectsAreFetchedInRangesAndLandWhole(boolean channels) throws Exception {
