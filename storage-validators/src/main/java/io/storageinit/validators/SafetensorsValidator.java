@@ -1,9 +1,5 @@
 package io.storageinit.validators;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import io.storageinit.api.Finding;
 import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
@@ -44,14 +40,6 @@ public final class SafetensorsValidator implements ModelValidator {
           Map.entry("U64", 8),
           Map.entry("F64", 8));
 
-  /**
-   * The header is read with Jackson's streaming parser: the object mapper takes a fifth of a second
-   * of CPU to start, on the path between the download and the model server.
-   */
-  private static final class Json {
-    static final JsonFactory FACTORY = new JsonFactory();
-  }
-
   /** A small header of every kind of entry, which {@link #prepare} reads once. */
   private static final byte[] SAMPLE_HEADER =
       ("{\"__metadata__\":{\"format\":\"pt\"},"
@@ -76,8 +64,8 @@ public final class SafetensorsValidator implements ModelValidator {
   }
 
   /**
-   * Loads and runs the JSON parser once, on a small header: its first use costs tens of
-   * milliseconds, which are spent while the download runs rather than after it.
+   * Reads a small header once, while the download runs: the first use of the reader's code (class
+   * loading, the interpreter) then costs nothing after it.
    */
   @Override
   public void prepare(Map<String, String> config) {
@@ -85,7 +73,7 @@ public final class SafetensorsValidator implements ModelValidator {
       if (tensors(SAMPLE_HEADER).size() != 1) {
         throw new IllegalStateException("the sample header did not read as one tensor");
       }
-    } catch (IOException | BadHeader e) {
+    } catch (HeaderJson.Malformed | BadHeader e) {
       throw new IllegalStateException("the sample header did not read: " + e, e);
     }
   }
@@ -131,8 +119,8 @@ public final class SafetensorsValidator implements ModelValidator {
         tensors = tensors(header.array());
       } catch (BadHeader e) {
         return e.getMessage();
-      } catch (IOException e) {
-        return "the header is not JSON";
+      } catch (HeaderJson.Malformed e) {
+        return "the header is not JSON: " + e.getMessage();
       }
       long dataSize = size - 8 - headerLength;
       List<long[]> spans = new ArrayList<>();
@@ -198,60 +186,43 @@ public final class SafetensorsValidator implements ModelValidator {
   }
 
   /** Reads the header's tensor entries; {@code __metadata__} is skipped. */
-  private static List<Tensor> tensors(byte[] json) throws IOException, BadHeader {
-    List<Tensor> tensors = new ArrayList<>();
-    try (JsonParser p = Json.FACTORY.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new BadHeader("the header is not a JSON object");
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        if (name.equals("__metadata__") || value != JsonToken.START_OBJECT) {
-          if (!name.equals("__metadata__")) {
-            tensors.add(new Tensor(name, null, null, null));
-          }
-          p.skipChildren();
-          continue;
-        }
-        String dtype = null;
-        List<Long> shape = null;
-        List<Long> offsets = null;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String field = p.currentName();
-          JsonToken v = p.nextToken();
-          switch (field) {
-            case "dtype" -> dtype = v == JsonToken.VALUE_STRING ? p.getText() : null;
-            case "shape" -> shape = longs(p, v);
-            case "data_offsets" -> offsets = longs(p, v);
-            default -> p.skipChildren();
-          }
-        }
-        tensors.add(new Tensor(name, dtype, shape, offsets));
-      }
-      if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
-        throw new JsonProcessingException("trailing content", p.currentLocation()) {};
-      }
+  private static List<Tensor> tensors(byte[] header) throws HeaderJson.Malformed, BadHeader {
+    HeaderJson json = HeaderJson.of(header);
+    if (json.peek() != '{') {
+      json.skipValue();
+      json.end();
+      throw new BadHeader("the header is not a JSON object");
     }
+    List<Tensor> tensors = new ArrayList<>();
+    json.beginObject();
+    for (String name = json.nextName(); name != null; name = json.nextName()) {
+      if (name.equals("__metadata__") || json.peek() != '{') {
+        if (!name.equals("__metadata__")) {
+          tensors.add(new Tensor(name, null, null, null));
+        }
+        json.skipValue();
+        continue;
+      }
+      String dtype = null;
+      List<Long> shape = null;
+      List<Long> offsets = null;
+      json.beginObject();
+      for (String field = json.nextName(); field != null; field = json.nextName()) {
+        switch (field) {
+          case "dtype" -> dtype = json.peek() == '"' ? json.string() : skipped(json);
+          case "shape" -> shape = json.wholeNumbers();
+          case "data_offsets" -> offsets = json.wholeNumbers();
+          default -> json.skipValue();
+        }
+      }
+      tensors.add(new Tensor(name, dtype, shape, offsets));
+    }
+    json.end();
     return tensors;
   }
 
-  /** An array of whole numbers (null for anything else in it), or null if not an array. */
-  private static List<Long> longs(JsonParser p, JsonToken start) throws IOException {
-    if (start != JsonToken.START_ARRAY) {
-      p.skipChildren();
-      return null;
-    }
-    List<Long> values = new ArrayList<>();
-    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-      if (t == JsonToken.VALUE_NUMBER_INT
-          && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
-        values.add(p.getLongValue());
-      } else {
-        values.add(null);
-        p.skipChildren();
-      }
-    }
-    return values;
+  private static String skipped(HeaderJson json) throws HeaderJson.Malformed {
+    json.skipValue();
+    return null;
   }
 }

@@ -1,0 +1,119 @@
+package io.storageinit.validators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HeaderJsonTest {
+  static HeaderJson json(String text) throws HeaderJson.Malformed {
+    return HeaderJson.of(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Reads an object of strings, in order, as name=value pairs. */
+  static List<String> members(String text) throws HeaderJson.Malformed {
+    HeaderJson j = json(text);
+    List<String> out = new ArrayList<>();
+    j.beginObject();
+    for (String name = j.nextName(); name != null; name = j.nextName()) {
+      out.add(name + "=" + j.string());
+    }
+    j.end();
+    return out;
+  }
+
+  @Test
+  void namesAndStringsAreDecodedWithEveryEscape() throws Exception {
+    assertThat(
+            members(
+                " {\"a\" : \"plain\",\n\t\"b\\\"q\":\"\\\\ \\/ \\b\\f\\n\\r\\t\","
+                    + " \"\\u00e9t\\u00C9\":\"\\ud83d\\ude00\", \"caf\u00e9\":\"\"}\r\n"))
+        .containsExactly(
+            "a=plain", "b\"q=\\ / \b\f\n\r\t", "\u00e9t\u00c9=\ud83d\ude00", "caf\u00e9=");
+    assertThat(members("{}")).isEmpty();
+  }
+
+  @Test
+  void wholeNumbersAreLongsAndOtherNumbersAreNull() throws Exception {
+    HeaderJson j = json("[0, -7, 9223372036854775807, 9223372036854775808, 1.5, 2e3, -0, \"x\"]");
+    assertThat(j.wholeNumbers())
+        .containsExactly(0L, -7L, Long.MAX_VALUE, null, null, null, 0L, null);
+    j.end();
+    HeaderJson notArray = json("{\"x\":[1]}");
+    assertThat(notArray.wholeNumbers()).isNull();
+    notArray.end();
+  }
+
+  @Test
+  void anyValueCanBeSkippedAndNestingIsBounded() throws Exception {
+    HeaderJson j = json("{\"a\":[true,false,null,{\"b\":[[],{}]},\"s\",-1.25E-3],\"c\":1}");
+    j.beginObject();
+    assertThat(j.nextName()).isEqualTo("a");
+    j.skipValue();
+    assertThat(j.nextName()).isEqualTo("c");
+    assertThat(j.wholeNumber()).isEqualTo(1L);
+    assertThat(j.nextName()).isNull();
+    j.end();
+
+    String deep = "[".repeat(HeaderJson.MAX_DEPTH + 1) + "]".repeat(HeaderJson.MAX_DEPTH + 1);
+    assertThatThrownBy(() -> json(deep).skipValue())
+        .isInstanceOf(HeaderJson.Malformed.class)
+        .hasMessageContaining("nested deeper than 64");
+    String fits = "[".repeat(HeaderJson.MAX_DEPTH) + "]".repeat(HeaderJson.MAX_DEPTH);
+    HeaderJson ok = json(fits);
+    ok.skipValue();
+    ok.end();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "{",
+        "{\"a\"}",
+        "{\"a\":1,}",
+        "{\"a\":1 \"b\":2}",
+        "{a:1}",
+        "{\"a\":\"open}",
+        "{\"a\":\"tab\tinside\"}",
+        "{\"a\":\"\\x\"}",
+        "{\"a\":\"\\u12\"}",
+        "{\"a\":\"\\u12g4\"}",
+        "{\"a\":01}",
+        "{\"a\":-}",
+        "{\"a\":1.}",
+        "{\"a\":1e}",
+        "{\"a\":tru}",
+        "{\"a\":[1,]}",
+        "{\"a\":[1 2]}",
+        "{} {}",
+        "{\"a\":+1}"
+      })
+  void textThatIsNotJsonIsRefusedWithWhereItWentWrong(String text) {
+    assertThatThrownBy(
+            () -> {
+              HeaderJson j = json(text);
+              j.skipValue();
+              j.end();
+            })
+        .isInstanceOf(HeaderJson.Malformed.class)
+        .hasMessageMatching(".*(offset \\d+|ends where|not closed|cut short).*");
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreRefused() {
+    byte[] bad = Arrays.copyOf("{\"a\":\"".getBytes(StandardCharsets.US_ASCII), 9);
+    bad[6] = (byte) 0xc3;
+    bad[7] = (byte) 0x28;
+    bad[8] = '"';
+    assertThatThrownBy(() -> HeaderJson.of(bad))
+        .isInstanceOf(HeaderJson.Malformed.class)
+        .hasMessage("not UTF-8");
+  }
+}
