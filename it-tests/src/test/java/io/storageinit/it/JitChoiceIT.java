@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bin script runs C1 alone when no URI can need TLS, and the JVM's full JIT otherwise: the
- * JDK's AES-GCM is fast only in C2-compiled code. Read from the flags the JVM reports.
+ * JDK's AES-GCM is fast only in C2-compiled code. It also turns off the JVM's performance-data
+ * file. Read from the flags the JVM reports.
  */
 class JitChoiceIT {
   @TempDir java.nio.file.Path tmp;
@@ -20,16 +21,27 @@ class JitChoiceIT {
 
   /** The highest JIT tier of a run with these arguments and environment. */
   private int tier(Map<String, String> env, String... args) throws Exception {
+    String flags = flags(env, args);
+    Matcher m = LEVEL.matcher(flags);
+    assertThat(m.find()).as(flags).isTrue();
+    return Integer.parseInt(m.group(1));
+  }
+
+  /** The JVM flags of a run with these arguments and environment, as the JVM prints them. */
+  private static String flags(Map<String, String> env, String... args) throws Exception {
     Map<String, String> all = new HashMap<>(env);
     all.put("JAVA_OPTS", "-XX:+PrintFlagsFinal");
     all.put("STORAGE_MAX_ATTEMPTS", "1");
     all.put("S3_MAX_ATTEMPTS", "1");
     all.put("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
     all.put("AWS_SECRET_ACCESS_KEY", "not-a-secret-of-anyone");
-    Cli.Result r = Cli.run(all, args);
-    Matcher m = LEVEL.matcher(r.output());
-    assertThat(m.find()).as(r.output()).isTrue();
-    return Integer.parseInt(m.group(1));
+    return Cli.run(all, args).output();
+  }
+
+  @Test
+  void aRunKeepsNoPerformanceDataFile() throws Exception {
+    assertThat(flags(Map.of(), "http://127.0.0.1:1/m.bin", dest()))
+        .containsPattern("bool UsePerfData\\s+= false");
   }
 
   private String dest() {
