@@ -3,7 +3,6 @@ package io.storageinit.runtime;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -75,10 +74,18 @@ final class Secrets {
     keys.forEach(k -> add(source.get(k)));
   }
 
-  void add(String value) {
-    if (value != null && value.strip().length() >= MIN_LENGTH && !values.contains(value.strip())) {
-      values.add(value.strip());
-      values.sort(Comparator.comparingInt(String::length).reversed());
+  /**
+   * Registers {@code value}; longer values are masked first, so a secret holding another goes
+   * whole.
+   */
+  synchronized void add(String value) {
+    String v = value == null ? "" : value.strip();
+    if (v.length() >= MIN_LENGTH && !values.contains(v)) {
+      int at = 0;
+      while (at < values.size() && values.get(at).length() >= v.length()) {
+        at++;
+      }
+      values.add(at, v);
     }
   }
 

@@ -35,6 +35,16 @@ class SecretsTest {
   }
 
   @Test
+  void aSecretThatHoldsAnotherIsMaskedWhole() {
+    Secrets s = new Secrets();
+    s.add("abc123");
+    s.add("  abc123xyz ");
+    s.add("zz");
+    s.add("abc123");
+    assertThat(s.mask("abc123xyz abc123 zz")).isEqualTo("**** **** zz");
+  }
+
+  @Test
   void theStreamMasksASecretSplitAcrossWrites() {
     Secrets s = new Secrets();
     s.add("s3cr3tvalue");

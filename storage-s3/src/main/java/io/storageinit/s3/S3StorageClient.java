@@ -265,7 +265,7 @@ final class S3StorageClient implements StorageClient {
         // A composite (multipart) checksum is not of the whole object: nothing to verify.
       }
     }
-    if (checksum == null && etagIsMd5 && tag != null && tag.matches("[0-9a-fA-F]{32}")) {
+    if (checksum == null && etagIsMd5 && tag != null && isMd5Hex(tag)) {
       checksum = Checksum.of(Checksum.Algorithm.MD5, tag);
     }
     return RemoteObject.builder(new Location(bucket, key).uri(), path)
@@ -274,6 +274,23 @@ final class S3StorageClient implements StorageClient {
         .lastModified(modified)
         .checksum(checksum)
         .build();
+  }
+
+  /**
+   * Whether {@code tag} is 32 hex digits, as the ETag of an object uploaded whole is (its MD5). A
+   * multipart ETag ends in "-" and the part count. Checked by hand: a listing has a tag per key.
+   */
+  static boolean isMd5Hex(String tag) {
+    if (tag.length() != 32) {
+      return false;
+    }
+    for (int i = 0; i < 32; i++) {
+      char c = tag.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

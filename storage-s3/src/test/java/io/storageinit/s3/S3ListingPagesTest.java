@@ -72,6 +72,35 @@ class S3ListingPagesTest {
   }
 
   @Test
+  void withS3VerifyEtagAListedObjectCarriesItsEtagAsMd5() throws Exception {
+    java.util.Map<String, String> env = new java.util.HashMap<>(server.environment());
+    env.put("S3_VERIFY_ETAG", "true");
+    try (StorageClient client = new S3StorageProvider().open(new TestProviderContext(env))) {
+      RemoteObject inside = client.list("s3://paged/both/").objects().get(0);
+      String md5 =
+          java.util.HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("MD5").digest(new byte[3]));
+      assertThat(inside.checksum())
+          .hasValueSatisfying(
+              c -> {
+                assertThat(c.algorithm()).isEqualTo(io.storageinit.api.Checksum.Algorithm.MD5);
+                assertThat(c.hex()).isEqualToIgnoringCase(md5);
+              });
+    }
+    try (StorageClient client =
+        new S3StorageProvider().open(new TestProviderContext(server.environment()))) {
+      assertThat(client.list("s3://paged/both/").objects().get(0).checksum()).isEmpty();
+    }
+    // Only 32 hex digits are an MD5: a multipart ETag ends in "-" and its part count.
+    assertThat(S3StorageClient.isMd5Hex("0123456789abcdefABCDEF0123456789")).isTrue();
+    assertThat(S3StorageClient.isMd5Hex("0123456789abcdef0123456789abcdef-2")).isFalse();
+    assertThat(S3StorageClient.isMd5Hex("0123456789abcdef0123456789abcdeg")).isFalse();
+    // Full-width digits are digits to Character.digit, not to S3.
+    assertThat(S3StorageClient.isMd5Hex("\uff10123456789abcdef0123456789abcdef")).isFalse();
+    assertThat(S3StorageClient.isMd5Hex("")).isFalse();
+  }
+
+  @Test
   void aMissingBucketIsNotFoundWhetherTheUriNamesAnObjectOrAFolder() {
     try (StorageClient client =
         new S3StorageProvider().open(new TestProviderContext(server.environment()))) {
