@@ -158,6 +158,13 @@ class TransferEngineTest {
     assertThat(Files.readAllBytes(dest.resolve("new/n.bin"))).isEqualTo(random(700));
     assertThat(Files.getLastModifiedTime(dest.resolve("new/n.bin")).toInstant())
         .isEqualTo(modified);
+    // The access time is set to the same, as rclone does.
+    assertThat(
+            Files.readAttributes(
+                    dest.resolve("new/n.bin"), java.nio.file.attribute.BasicFileAttributes.class)
+                .lastAccessTime()
+                .toInstant())
+        .isEqualTo(modified);
   }
 
   @Test
