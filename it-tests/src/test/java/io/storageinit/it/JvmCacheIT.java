@@ -75,7 +75,7 @@ class JvmCacheIT {
               "io.storageinit.s3.S3Transport",
               "io.storageinit.s3.S3Xml",
               "io.storageinit.runtime.TransferEngine",
-              "io.storageinit.validators.SafetensorsValidator$Json")) {
+              "io.storageinit.validators.HeaderJson")) {
         assertThat(fromS3.output())
             .as(cached)
             .containsPattern(
