@@ -11,8 +11,9 @@ import java.util.List;
  * A strict JSON reader (RFC 8259) for safetensors headers, pulled one value at a time. It exists
  * because the check runs between the download and the model server: a general parser (Jackson's
  * streaming one) cost ~20 ms of CPU to load and warm on every run, for headers that need a few
- * hundred lines of grammar. Anything that is not JSON fails with a {@link Malformed} that says
- * where; nesting deeper than {@link #MAX_DEPTH} is refused rather than followed.
+ * hundred lines of grammar. It reads the header's bytes in place. Anything that is not JSON fails
+ * with a {@link Malformed} that says where; nesting deeper than {@link #MAX_DEPTH} is refused
+ * rather than followed.
  */
 final class HeaderJson {
   /** Deeper than any real header; keeps a hostile one from exhausting the stack. */
@@ -27,38 +28,37 @@ final class HeaderJson {
     }
   }
 
-  private final String text;
+  private final byte[] in;
   private int at;
 
   /** Between the opening of an object or array and the reading of its first entry. */
   private boolean first;
 
-  private HeaderJson(String text) {
-    this.text = text;
+  private HeaderJson(byte[] in) {
+    this.in = in;
   }
 
-  /** A reader of {@code utf8}, which must be valid UTF-8. */
-  static HeaderJson of(byte[] utf8) throws Malformed {
-    try {
-      return new HeaderJson(
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(utf8))
-              .toString());
-    } catch (CharacterCodingException e) {
-      throw new Malformed("not UTF-8");
-    }
+  /**
+   * A reader of {@code utf8}, read in place: the structure is ASCII, and only each string is
+   * decoded (and checked to be UTF-8), so a header of the format's maximum of 100 MB costs no copy
+   * of itself.
+   */
+  static HeaderJson of(byte[] utf8) {
+    return new HeaderJson(utf8);
+  }
+
+  /** The byte at {@code i} as a character: ASCII as it is, any other byte above 0x7F. */
+  private char ch(int i) {
+    return (char) (in[i] & 0xff);
   }
 
   /** The next value's first character, after white space: '{', '[', '"', a digit, '-', t/f/n. */
   char peek() throws Malformed {
     skipSpace();
-    if (at >= text.length()) {
+    if (at >= in.length) {
       throw new Malformed("the text ends where a value should be");
     }
-    return text.charAt(at);
+    return ch(at);
   }
 
   /** Consumes '{'; then {@link #nextName} until it returns null. */
@@ -93,7 +93,7 @@ final class HeaderJson {
 
   private boolean more(char close) throws Malformed {
     skipSpace();
-    if (at < text.length() && text.charAt(at) == close) {
+    if (at < in.length && ch(at) == close) {
       at++;
       first = false;
       return false;
@@ -111,12 +111,12 @@ final class HeaderJson {
     StringBuilder out = null;
     int start = at;
     while (true) {
-      if (at >= text.length()) {
+      if (at >= in.length) {
         throw new Malformed("a string is not closed");
       }
-      char c = text.charAt(at);
+      char c = ch(at);
       if (c == '"') {
-        String tail = text.substring(start, at++);
+        String tail = decode(start, at++);
         return out == null ? tail : out.append(tail).toString();
       }
       if (c < 0x20) {
@@ -129,12 +129,12 @@ final class HeaderJson {
       if (out == null) {
         out = new StringBuilder();
       }
-      out.append(text, start, at);
+      out.append(decode(start, at));
       at++;
-      if (at >= text.length()) {
+      if (at >= in.length) {
         throw new Malformed("a string is not closed");
       }
-      char e = text.charAt(at++);
+      char e = ch(at++);
       switch (e) {
         case '"', '\\', '/' -> out.append(e);
         case 'b' -> out.append('\b');
@@ -150,12 +150,16 @@ final class HeaderJson {
   }
 
   private char hex4() throws Malformed {
-    if (at + 4 > text.length()) {
+    if (at + 4 > in.length) {
       throw new Malformed("a \\u escape is cut short");
     }
     int v = 0;
     for (int i = 0; i < 4; i++) {
-      int d = Character.digit(text.charAt(at++), 16);
+      char c = ch(at++);
+      int d =
+          c >= '0' && c <= '9'
+              ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
       if (d < 0) {
         throw new Malformed("a bad \\u escape at offset " + (at - 1));
       }
@@ -171,27 +175,27 @@ final class HeaderJson {
   Long wholeNumber() throws Malformed {
     skipSpace();
     int start = at;
-    if (at < text.length() && text.charAt(at) == '-') {
+    if (at < in.length && ch(at) == '-') {
       at++;
     }
     int digits = digits();
     if (digits == 0) {
       throw unexpected("a number");
     }
-    if (digits > 1 && text.charAt(at - digits) == '0') {
+    if (digits > 1 && ch(at - digits) == '0') {
       throw new Malformed("a number with a leading zero at offset " + start);
     }
     boolean whole = true;
-    if (at < text.length() && text.charAt(at) == '.') {
+    if (at < in.length && ch(at) == '.') {
       at++;
       if (digits() == 0) {
         throw new Malformed("a fraction without digits at offset " + start);
       }
       whole = false;
     }
-    if (at < text.length() && (text.charAt(at) == 'e' || text.charAt(at) == 'E')) {
+    if (at < in.length && (ch(at) == 'e' || ch(at) == 'E')) {
       at++;
-      if (at < text.length() && (text.charAt(at) == '+' || text.charAt(at) == '-')) {
+      if (at < in.length && (ch(at) == '+' || ch(at) == '-')) {
         at++;
       }
       if (digits() == 0) {
@@ -203,7 +207,7 @@ final class HeaderJson {
       return null;
     }
     try {
-      return Long.parseLong(text, start, at, 10);
+      return Long.parseLong(new String(in, start, at - start, StandardCharsets.US_ASCII));
     } catch (NumberFormatException e) {
       return null;
     }
@@ -211,7 +215,7 @@ final class HeaderJson {
 
   private int digits() {
     int n = 0;
-    while (at < text.length() && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
+    while (at < in.length && ch(at) >= '0' && ch(at) <= '9') {
       at++;
       n++;
     }
@@ -274,29 +278,53 @@ final class HeaderJson {
   /** Fails unless only white space is left. */
   void end() throws Malformed {
     skipSpace();
-    if (at < text.length()) {
+    if (at < in.length) {
       throw new Malformed("content after the end at offset " + at);
     }
   }
 
   private void literal(String word) throws Malformed {
-    if (!text.startsWith(word, at)) {
-      throw unexpected("a value");
+    for (int i = 0; i < word.length(); i++) {
+      if (at + i >= in.length || ch(at + i) != word.charAt(i)) {
+        throw unexpected("a value");
+      }
     }
     at += word.length();
   }
 
+  /**
+   * The string in {@code [from, to)}, which holds no escape. Its bytes are checked to be UTF-8: no
+   * byte of a multi-byte character is ASCII, so the scan for quotes and escapes never splits one.
+   */
+  private String decode(int from, int to) throws Malformed {
+    for (int i = from; i < to; i++) {
+      if (in[i] < 0) {
+        try {
+          return StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(in, from, to - from))
+              .toString();
+        } catch (CharacterCodingException e) {
+          throw new Malformed("a string that is not UTF-8 at offset " + from);
+        }
+      }
+    }
+    return new String(in, from, to - from, StandardCharsets.US_ASCII);
+  }
+
   private void expect(char c) throws Malformed {
     skipSpace();
-    if (at >= text.length() || text.charAt(at) != c) {
+    if (at >= in.length || ch(at) != c) {
       throw unexpected("'" + c + "'");
     }
     at++;
   }
 
   private void skipSpace() {
-    while (at < text.length()) {
-      char c = text.charAt(at);
+    while (at < in.length) {
+      char c = ch(at);
       if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
         return;
       }
@@ -305,9 +333,16 @@ final class HeaderJson {
   }
 
   private Malformed unexpected(String wanted) {
-    return at >= text.length()
+    return at >= in.length
         ? new Malformed("the text ends where " + wanted + " should be")
         : new Malformed(
-            "expected " + wanted + " at offset " + at + ", found '" + text.charAt(at) + "'");
+            "expected "
+                + wanted
+                + " at offset "
+                + at
+                + ", found "
+                + (ch(at) >= 0x20 && ch(at) < 0x7f
+                    ? "'" + ch(at) + "'"
+                    : String.format("byte 0x%02X", in[at] & 0xff)));
   }
 }

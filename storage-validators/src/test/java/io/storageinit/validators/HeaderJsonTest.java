@@ -40,6 +40,16 @@ class HeaderJsonTest {
   }
 
   @Test
+  void aWideHeaderIsReadWhole() throws Exception {
+    StringBuilder wide = new StringBuilder("{");
+    for (int i = 0; i < 50_000; i++) {
+      wide.append(i == 0 ? "" : ",").append("\"layer.").append(i).append("\":\"w\"");
+    }
+    List<String> read = members(wide.append('}').toString());
+    assertThat(read).hasSize(50_000).startsWith("layer.0=w").endsWith("layer.49999=w");
+  }
+
+  @Test
   void wholeNumbersAreLongsAndOtherNumbersAreNull() throws Exception {
     HeaderJson j = json("[0, -7, 9223372036854775807, 9223372036854775808, 1.5, 2e3, -0, \"x\"]");
     assertThat(j.wholeNumbers())
@@ -108,12 +118,18 @@ class HeaderJsonTest {
 
   @Test
   void bytesThatAreNotUtf8AreRefused() {
-    byte[] bad = Arrays.copyOf("{\"a\":\"".getBytes(StandardCharsets.US_ASCII), 9);
+    byte[] bad = Arrays.copyOf("{\"a\":\"".getBytes(StandardCharsets.US_ASCII), 10);
     bad[6] = (byte) 0xc3;
     bad[7] = (byte) 0x28;
     bad[8] = '"';
-    assertThatThrownBy(() -> HeaderJson.of(bad))
+    bad[9] = '}';
+    assertThatThrownBy(() -> HeaderJson.of(bad).skipValue())
         .isInstanceOf(HeaderJson.Malformed.class)
-        .hasMessage("not UTF-8");
+        .hasMessage("a string that is not UTF-8 at offset 6");
+    // Outside a string any byte above 0x7F is out of place, and named as a byte.
+    byte[] stray = {'{', '"', 'a', '"', ':', (byte) 0xc3, (byte) 0xa9, '}'};
+    assertThatThrownBy(() -> HeaderJson.of(stray).skipValue())
+        .isInstanceOf(HeaderJson.Malformed.class)
+        .hasMessage("expected a number at offset 5, found byte 0xC3");
   }
 }
