@@ -59,7 +59,10 @@ public final class StorageInitializer implements AutoCloseable {
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
   private final ModelCache cache;
 
-  private static final long PREPARE_WAIT_MILLIS = 60_000;
+  /** How long the check waits for validators to get ready before it runs anyway. */
+  static final java.time.Duration PREPARE_WAIT = java.time.Duration.ofMinutes(1);
+
+  private final java.time.Duration prepareWait;
 
   /** The validators getting ready while the first download runs; null until it starts. */
   private Thread preparing;
@@ -69,14 +72,20 @@ public final class StorageInitializer implements AutoCloseable {
    *     the settings are read
    */
   StorageInitializer(Map<String, String> env, Secrets secrets, Supplier<PluginRegistry> registry) {
-    this(env, secrets, registry, Retrier.Sleeper.REAL);
+    this(env, secrets, registry, Retrier.Sleeper.REAL, PREPARE_WAIT);
   }
 
+  /**
+   * @param sleeper how retries wait
+   * @param prepareWait how long the check waits for validators to get ready ({@link #PREPARE_WAIT})
+   */
   StorageInitializer(
       Map<String, String> env,
       Secrets secrets,
       Supplier<PluginRegistry> registry,
-      Retrier.Sleeper sleeper) {
+      Retrier.Sleeper sleeper,
+      java.time.Duration prepareWait) {
+    this.prepareWait = prepareWait;
     this.env = Map.copyOf(env);
     this.secrets = secrets;
     secrets.addFromEnvironment(env);
@@ -511,14 +520,14 @@ public final class StorageInitializer implements AutoCloseable {
     if (preparing != null) {
       try {
         // A validator that never gets ready is a plugin's bug: its check runs all the same.
-        preparing.join(PREPARE_WAIT_MILLIS);
+        preparing.join(Math.max(1, prepareWait.toMillis()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StorageException(Kind.INTERNAL, "interrupted while validators got ready", e);
       }
       if (preparing.isAlive()) {
         LOG.warn(
-            "validators still getting ready after {} s; checking now", PREPARE_WAIT_MILLIS / 1000);
+            "validators still getting ready after {} ms; checking now", prepareWait.toMillis());
       }
     }
     List<ModelValidator> chosen = chosenValidators();

@@ -70,6 +70,35 @@ class StorageInitializerTest {
     }
   }
 
+  /** While {@link #HOLD} is set, does not get ready until it is released. */
+  public static final class SlowToPrepare implements ModelValidator {
+    static volatile java.util.concurrent.CountDownLatch HOLD;
+
+    @Override
+    public String name() {
+      return "slow-to-prepare";
+    }
+
+    @Override
+    public void prepare(Map<String, String> config) {
+      java.util.concurrent.CountDownLatch hold = HOLD;
+      if (hold != null) {
+        try {
+          hold.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        CALLS.add("slow-to-prepare ready");
+      }
+    }
+
+    @Override
+    public List<Finding> validate(Path modelDir, Map<String, String> config) {
+      CALLS.add("slow-to-prepare checked");
+      return List.of();
+    }
+  }
+
   /** ModelFiles.list, named apart so that the recorded call reads plainly. */
   static final class ModelFilesOf {
     static List<String> list(Path dir) {
@@ -92,7 +121,12 @@ class StorageInitializerTest {
         services.resolve(StorageProvider.class.getName()), FakeProvider.class.getName() + "\n");
     Files.writeString(
         services.resolve(ModelValidator.class.getName()),
-        Recording.class.getName() + "\n" + FailsToPrepare.class.getName() + "\n");
+        Recording.class.getName()
+            + "\n"
+            + FailsToPrepare.class.getName()
+            + "\n"
+            + SlowToPrepare.class.getName()
+            + "\n");
     ClassLoader loader =
         new URLClassLoader(
             new java.net.URL[] {plugin.toUri().toURL()}, getClass().getClassLoader());
@@ -100,8 +134,14 @@ class StorageInitializerTest {
   }
 
   void run(Map<String, String> env, Path dest) throws Exception {
+    run(env, dest, StorageInitializer.PREPARE_WAIT);
+  }
+
+  void run(Map<String, String> env, Path dest, java.time.Duration prepareWait) throws Exception {
     PluginRegistry registry = registry();
-    try (StorageInitializer init = new StorageInitializer(env, new Secrets(), () -> registry)) {
+    try (StorageInitializer init =
+        new StorageInitializer(
+            env, new Secrets(), () -> registry, Retrier.Sleeper.REAL, prepareWait)) {
       init.run(List.<String[]>of(new String[] {"fake://bucket/model", dest.toString()}));
     }
   }
@@ -118,7 +158,8 @@ class StorageInitializerTest {
         .containsExactly(
             "prepare on validator-prepare",
             "validate [config.json, weights/part-0.bin]",
-            "checked despite prepare");
+            "checked despite prepare",
+            "slow-to-prepare checked");
     assertThat(dest.resolve("weights/part-0.bin")).hasSize(4096);
   }
 
@@ -129,5 +170,23 @@ class StorageInitializerTest {
     run(Map.of("STORAGE_VALIDATORS", "fails-to-prepare"), tmp.resolve("dest"));
 
     assertThat(CALLS).containsExactly("checked despite prepare");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(30)
+  void aValidatorThatDoesNotGetReadyInTimeIsCheckedAllTheSame() throws Exception {
+    STORE.objects.put("config.json", "{}".getBytes(StandardCharsets.UTF_8));
+    SlowToPrepare.HOLD = new java.util.concurrent.CountDownLatch(1);
+    try {
+      run(
+          Map.of("STORAGE_VALIDATORS", "slow-to-prepare"),
+          tmp.resolve("dest"),
+          java.time.Duration.ofMillis(50));
+      // The run is over while the validator is still getting ready.
+      assertThat(CALLS).containsExactly("slow-to-prepare checked");
+    } finally {
+      SlowToPrepare.HOLD.countDown();
+      SlowToPrepare.HOLD = null;
+    }
   }
 }
