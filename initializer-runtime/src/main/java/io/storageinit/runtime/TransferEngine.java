@@ -164,28 +164,13 @@ final class TransferEngine {
         LOG.debug("{} streams, ranges of {} bytes", streams, part);
         logged = true;
       }
-      // The ranges of large files start first, taking turns between files; then the rest, each
-      // as soon as it is planned.
-      List<List<Runnable>> large = new ArrayList<>();
+      List<List<Runnable>> perFile = new ArrayList<>(files.size());
       for (Planned p : files) {
-        if (inRanges(p, part)) {
-          large.add(tasks(p, part));
-        }
+        perFile.add(tasks(p, part));
       }
-      for (Runnable task : inTurns(large)) {
+      for (Runnable task : inTurns(perFile)) {
         all.add(CompletableFuture.runAsync(task, pool));
       }
-      for (Planned p : files) {
-        if (!inRanges(p, part)) {
-          for (Runnable task : tasks(p, part)) {
-            all.add(CompletableFuture.runAsync(task, pool));
-          }
-        }
-      }
-    }
-
-    private boolean inRanges(Planned p, long part) {
-      return ranged && p.object().rangedReads() && p.object().size() > part;
     }
 
     /** The tasks that fetch {@code p}; none when the file in place is up to date. */
@@ -274,11 +259,10 @@ final class TransferEngine {
   }
 
   /**
-   * The order in which the ranges of a batch's large files start: one of each file in listing
-   * order, then the next of each, and so on; a list of one task (a file whose ranges were all
-   * fetched by an earlier run) comes after. With the streams spread over several files, fewer of
-   * them wait on one file's lock (see {@code FileJob.write}): on two cores, 2-3% faster on a model
-   * of 4 x 256 MiB.
+   * The order in which a batch's tasks start: the ranges of large files first, one of each file in
+   * listing order, then the next of each, and so on; then the files fetched in one task, in listing
+   * order. With the streams spread over several files, fewer of them wait on one file's lock (see
+   * {@code FileJob.write}): on two cores, 2-3% faster on a model of 4 x 256 MiB.
    */
   static <T> List<T> inTurns(List<List<T>> perFile) {
     List<T> order = new ArrayList<>();

@@ -47,8 +47,7 @@ record S3Settings(
     Source src = new Source(context, s3Config ? config : Map.of());
 
     // Plain code rather than Optional chains: each lambda is a class the JVM spins on first use,
-    // and
-    // these run once, on the path to the first request.
+    // and these run once, on the path to the first request.
     String endpointUrl = src.get("endpoint_url", "AWS_ENDPOINT_URL").orElse(null);
     if (endpointUrl == null) {
       String hostPort = context.env("S3_ENDPOINT").orElse(null);

@@ -149,6 +149,15 @@ final class HeaderJson {
     }
   }
 
+  /** A string value; null when the value is not a string (it is consumed all the same). */
+  String stringOrNull() throws Malformed {
+    if (peek() == '"') {
+      return string();
+    }
+    skipValue();
+    return null;
+  }
+
   private char hex4() throws Malformed {
     if (at + 4 > in.length) {
       throw new Malformed("a \\u escape is cut short");

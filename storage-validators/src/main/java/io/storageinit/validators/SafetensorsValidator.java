@@ -209,7 +209,7 @@ public final class SafetensorsValidator implements ModelValidator {
       json.beginObject();
       for (String field = json.nextName(); field != null; field = json.nextName()) {
         switch (field) {
-          case "dtype" -> dtype = json.peek() == '"' ? json.string() : skipped(json);
+          case "dtype" -> dtype = json.stringOrNull();
           case "shape" -> shape = json.wholeNumbers();
           case "data_offsets" -> offsets = json.wholeNumbers();
           default -> json.skipValue();
@@ -219,10 +219,5 @@ public final class SafetensorsValidator implements ModelValidator {
     }
     json.end();
     return tensors;
-  }
-
-  private static String skipped(HeaderJson json) throws HeaderJson.Malformed {
-    json.skipValue();
-    return null;
   }
 }

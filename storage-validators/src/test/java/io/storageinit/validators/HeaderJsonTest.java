@@ -61,6 +61,18 @@ class HeaderJsonTest {
   }
 
   @Test
+  void aStringOrNullForAnythingElseConsumed() throws Exception {
+    HeaderJson j = json("[\"F32\", {\"x\": [1]}, 7, \"\"]");
+    j.beginArray();
+    List<String> read = new ArrayList<>();
+    while (j.hasNext()) {
+      read.add(j.stringOrNull());
+    }
+    j.end();
+    assertThat(read).containsExactly("F32", null, null, "");
+  }
+
+  @Test
   void anyValueCanBeSkippedAndNestingIsBounded() throws Exception {
     HeaderJson j = json("{\"a\":[true,false,null,{\"b\":[[],{}]},\"s\",-1.25E-3],\"c\":1}");
     j.beginObject();
