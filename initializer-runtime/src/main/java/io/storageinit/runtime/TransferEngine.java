@@ -574,8 +574,10 @@ final class TransferEngine {
         Throwable cause, int withoutProgress, int attempts, java.time.Duration serverAsked) {
       // Progress earns more attempts (a flaky link still gets there), but never without end.
       if (withoutProgress >= retrier.maxAttempts() || attempts >= retrier.maxAttempts() * 20) {
+        // A retryable failure of another kind (a wrong Content-Range: INTEGRITY) keeps its kind.
+        Kind kind = cause instanceof StorageException se ? se.kind() : Kind.TRANSIENT;
         throw new StorageException(
-            Kind.TRANSIENT,
+            kind,
             "Gave up on "
                 + object.path()
                 + " after "

@@ -75,7 +75,8 @@ class JvmCacheIT {
               "io.storageinit.s3.S3Transport",
               "io.storageinit.s3.S3Xml",
               "io.storageinit.runtime.TransferEngine",
-              "io.storageinit.validators.HeaderJson")) {
+              "io.storageinit.kit.JsonReader",
+              "io.storageinit.kit.Http1")) {
         assertThat(fromS3.output())
             .as(cached)
             .containsPattern(

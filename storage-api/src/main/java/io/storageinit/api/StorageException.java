@@ -42,6 +42,7 @@ public class StorageException extends RuntimeException {
 
   private final Kind kind;
   private final Duration retryAfter;
+  private final boolean retryable;
 
   /**
    * Creates an exception.
@@ -74,9 +75,15 @@ public class StorageException extends RuntimeException {
    * @param retryAfter the delay the server asked for, or null for none
    */
   public StorageException(Kind kind, String message, Throwable cause, Duration retryAfter) {
+    this(kind, message, cause, retryAfter, kind == Kind.TRANSIENT);
+  }
+
+  private StorageException(
+      Kind kind, String message, Throwable cause, Duration retryAfter, boolean retryable) {
     super(Objects.requireNonNull(message, "message"), cause);
     this.kind = Objects.requireNonNull(kind, "kind");
     this.retryAfter = retryAfter;
+    this.retryable = retryable;
   }
 
   /** Returns the kind of failure; never null. */
@@ -84,9 +91,13 @@ public class StorageException extends RuntimeException {
     return kind;
   }
 
-  /** Returns true when retrying the same call may succeed ({@link Kind#TRANSIENT}). */
+  /**
+   * Returns true when retrying the same call may succeed: every {@link Kind#TRANSIENT} failure, and
+   * those made with {@link #retryableIntegrity}. Once the retries are spent, the runtime reports
+   * the failure with its own kind.
+   */
   public boolean retryable() {
-    return kind == Kind.TRANSIENT;
+    return retryable;
   }
 
   /** Returns the delay the server asked for before a retry, if it named one. */
@@ -97,6 +108,16 @@ public class StorageException extends RuntimeException {
   /** Shorthand for a {@link Kind#TRANSIENT} failure. */
   public static StorageException transientFailure(String message, Throwable cause) {
     return new StorageException(Kind.TRANSIENT, message, cause);
+  }
+
+  /**
+   * An {@link Kind#INTEGRITY} failure worth a retry: the store answered with bytes other than those
+   * asked for (a wrong {@code Content-Range}, say), which a new request may well get right.
+   *
+   * @since 0.4
+   */
+  public static StorageException retryableIntegrity(String message) {
+    return new StorageException(Kind.INTEGRITY, message, null, null, true);
   }
 
   /** Shorthand for a {@link Kind#NOT_FOUND} failure. */

@@ -3,6 +3,7 @@ package io.storageinit.hdfs;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageProvider;
+import io.storageinit.kit.TlsContexts;
 import java.util.Set;
 
 /**
@@ -31,7 +32,7 @@ public final class HdfsStorageProvider implements StorageProvider {
     return new HdfsStorageClient(
         settings,
         () ->
-            context.sslContext(
+            TlsContexts.create(
                 settings.tlsCa(),
                 !settings.tlsSkipVerify(),
                 settings.tlsCert(),

@@ -1,11 +1,14 @@
 package io.storageinit.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.storageinit.api.HttpProxies;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
+import io.storageinit.kit.Env;
+import io.storageinit.kit.Headers;
+import io.storageinit.kit.HttpProxies;
+import io.storageinit.kit.JsonReader;
+import io.storageinit.kit.Malformed;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** The HTTP provider's configuration, read from the environment with every problem reported. */
 record HttpSettings(
@@ -28,7 +32,23 @@ record HttpSettings(
   static final String HEADERS_SUFFIX = "-headers";
   static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
   static final String CA_FILE = "cabundle.crt";
-  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Fields the client sets itself: one from a user would be sent twice or break the framing (the
+   * JDK's clients refuse the same ones).
+   */
+  private static final Set<String> RESTRICTED =
+      Set.of(
+          "connection",
+          "content-length",
+          "expect",
+          "host",
+          "upgrade",
+          "transfer-encoding",
+          "te",
+          "range",
+          "if-range",
+          "proxy-authorization");
 
   static HttpSettings from(ProviderContext context) {
     List<String> problems = new ArrayList<>();
@@ -43,25 +63,10 @@ record HttpSettings(
               String host =
                   name.substring(0, name.length() - HEADERS_SUFFIX.length())
                       .toLowerCase(Locale.ROOT);
-              try {
-                JsonNode node = JSON.readTree(value);
-                if (node == null || !node.isObject()) {
-                  problems.add(name + " must be a JSON object of header names to values");
-                  return;
-                }
-                Map<String, String> h = new LinkedHashMap<>();
-                node.fields()
-                    .forEachRemaining(
-                        e -> {
-                          h.put(e.getKey(), e.getValue().asText());
-                          context.registerSecret(e.getValue().asText());
-                        });
+              Map<String, String> h = headerObject(name, value, problems);
+              if (h != null) {
+                h.values().forEach(context::registerSecret);
                 headers.put(host, Map.copyOf(h));
-              } catch (Exception e) {
-                // Never echo the value: it usually carries a token.
-                problems.add(
-                    name
-                        + " is not valid JSON (expected e.g. {\"Authorization\": \"Bearer ...\"})");
               }
             });
 
@@ -85,8 +90,9 @@ record HttpSettings(
             .env("STORAGE_HTTP_INSECURE")
             .map(v -> v.equalsIgnoreCase("true") || v.equals("1"))
             .orElse(false);
-    Duration connect = seconds(context, "STORAGE_HTTP_CONNECT_TIMEOUT_SECONDS", 15, problems);
-    Duration read = seconds(context, "STORAGE_HTTP_READ_TIMEOUT_SECONDS", 60, problems);
+    Duration connect =
+        Env.positiveSeconds(context, "STORAGE_HTTP_CONNECT_TIMEOUT_SECONDS", 15, problems);
+    Duration read = Env.positiveSeconds(context, "STORAGE_HTTP_READ_TIMEOUT_SECONDS", 60, problems);
     if (!problems.isEmpty()) {
       throw new StorageException(
           Kind.INVALID_CONFIG,
@@ -96,21 +102,50 @@ record HttpSettings(
         Map.copyOf(headers), ca, insecure, connect, read, HttpProxies.from(context));
   }
 
-  private static Duration seconds(ProviderContext c, String name, int dflt, List<String> problems) {
-    Optional<String> v = c.env(name);
-    if (v.isEmpty()) {
-      return Duration.ofSeconds(dflt);
-    }
+  /**
+   * The header fields of one {@code <host>-headers} variable, or null (with a problem) when it is
+   * not a JSON object of valid fields. Problems name the variable and the field, never a value.
+   */
+  private static Map<String, String> headerObject(
+      String name, String value, List<String> problems) {
+    Object json;
     try {
-      long s = Long.parseLong(v.get());
-      if (s <= 0) {
-        throw new NumberFormatException();
-      }
-      return Duration.ofSeconds(s);
-    } catch (NumberFormatException e) {
-      problems.add(name + "=" + v.get() + " is not a positive whole number of seconds");
-      return Duration.ofSeconds(dflt);
+      json = JsonReader.parse(value.getBytes(StandardCharsets.UTF_8));
+    } catch (Malformed e) {
+      // Never echo the value, nor the reader's message (it may quote it): it usually holds a token.
+      problems.add(name + " is not valid JSON (expected e.g. {\"Authorization\": \"Bearer ...\"})");
+      return null;
     }
+    if (!(json instanceof Map<?, ?> fields)) {
+      problems.add(name + " must be a JSON object of header names to values");
+      return null;
+    }
+    Map<String, String> h = new LinkedHashMap<>();
+    int before = problems.size();
+    for (Map.Entry<?, ?> e : fields.entrySet()) {
+      String field = (String) e.getKey();
+      Object v = e.getValue();
+      if (v instanceof Map || v instanceof List || v == null) {
+        problems.add(
+            name + ": the header '" + Headers.printable(field) + "' must have a string value");
+        continue;
+      }
+      String problem = Headers.problem(field, v.toString());
+      if (problem != null) {
+        problems.add(
+            name
+                + ": the header '"
+                + Headers.printable(field)
+                + "' "
+                + problem
+                + "; fix the value in the secret");
+        continue;
+      }
+      if (!RESTRICTED.contains(field.toLowerCase(Locale.ROOT))) {
+        h.put(field, v.toString());
+      }
+    }
+    return problems.size() > before ? null : h;
   }
 
   /** The extra headers for one host; empty for hosts without a {@code <host>-headers} variable. */

@@ -1,79 +1,80 @@
 package io.storageinit.http;
 
 import io.storageinit.api.Capability;
-import io.storageinit.api.HttpBody;
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
+import io.storageinit.kit.ArchiveNames;
+import io.storageinit.kit.ContentRange;
+import io.storageinit.kit.Headers;
+import io.storageinit.kit.Http1;
+import io.storageinit.kit.Redirects;
+import io.storageinit.kit.Redirects.Origin;
+import io.storageinit.kit.Uris;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.net.ssl.HttpsURLConnection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * Lists and reads HTTP(S) URLs over the JDK's blocking HTTP/1.1 connections, which the JDK keeps
- * alive and reuses between requests to the same server. Blocking reads straight from the socket are
- * what bulk transfers want (measured: about three times the throughput of java.net.http's
- * HttpClient on loopback, which funnels every connection through one selector thread), and their
- * read timeout also catches a server that stalls mid-body. Redirects are followed here rather than
- * by the client, so the headers of {@code <host>-headers} go to that host only and never follow a
- * redirect elsewhere. Thread-safe.
+ * Lists and reads HTTP(S) URLs over the kit's {@link Http1}: kept-alive connections, bodies read
+ * straight into the engine's direct buffers, the proxies of the environment. Redirects are followed
+ * here, by {@link Redirects}' rules: the headers of {@code <host>-headers} belong to the scheme,
+ * host and port of the URI the user gave and go nowhere else, and a redirect from https to plain
+ * http is refused while they are in play. Every ranged answer is held to the range asked for.
+ * Thread-safe.
  */
 final class HttpStorageClient implements StorageClient {
-  private static final int MAX_REDIRECTS = 10;
-  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
-  private static final Pattern CONTENT_RANGE_UNSATISFIED = Pattern.compile("bytes\\s+\\*/(\\d+)");
-
-  /** Headers the JDK client sets itself and refuses from callers. */
-  private static final Set<String> RESTRICTED =
-      Set.of("connection", "content-length", "expect", "host", "upgrade");
-
   private static final List<String> ZIP_TYPES =
       List.of("application/x-zip-compressed", "application/zip", "application/zip-compressed");
   private static final List<String> TAR_TYPES =
       List.of("application/x-tar", "application/x-gtar", "application/x-gzip", "application/gzip");
 
   private final HttpSettings settings;
-  private final SSLSocketFactory tls;
+  private final Http1 http;
 
-  HttpStorageClient(HttpSettings settings, javax.net.ssl.SSLContext tls) {
+  /** The origin whose credentials apply to each listed key (the URI the user gave). */
+  private final Map<String, Origin> owners = new ConcurrentHashMap<>();
+
+  HttpStorageClient(HttpSettings settings, Supplier<SSLSocketFactory> tls) {
     this.settings = settings;
-    this.tls = tls.getSocketFactory();
-    // The JDK keeps 5 idle connections per server by default: fewer than the parallel streams.
-    if (System.getProperty("http.maxConnections") == null) {
-      System.setProperty("http.maxConnections", "64");
-    }
+    this.http =
+        Http1.builder()
+            .tls(tls)
+            .verifyHost(!settings.insecure())
+            .connectTimeout(settings.connectTimeout())
+            .readTimeout(settings.readTimeout())
+            .proxies(settings.proxies())
+            .build();
   }
 
-  /** A response: status, headers, and the URL that answered (after redirects). */
-  private record Response(HttpURLConnection connection, URI uri, int status) {
-    Optional<String> header(String name) {
-      return Optional.ofNullable(connection.getHeaderField(name));
+  /** A response and the URL that answered it, after redirects. */
+  private record Answer(Http1.Response response, URI uri) {
+    int status() {
+      return response.status();
     }
 
-    /** Drops the connection instead of reading what is left of the body. */
-    void abort() {
-      connection.disconnect();
+    Optional<String> header(String name) {
+      return Optional.ofNullable(response.header(name));
     }
   }
 
@@ -91,35 +92,39 @@ final class HttpStorageClient implements StorageClient {
       throw new StorageException(
           Kind.INVALID_URI,
           "No filename contained in URI: "
-              + redact(uri)
+              + Uris.redact(uri)
               + "; name the file, e.g. https://host/models/model.bin");
     }
+    Origin owner = Origin.of(url);
     // A one-byte range answers size, range support, type and version in one round trip, and works
     // with pre-signed URLs that allow GET only.
-    Response response = send(url, Map.of("Range", "bytes=0-0"), uri);
+    Answer answer = send(url, owner, Map.of("Range", "bytes=0-0"), uri);
     try {
       long size;
       boolean ranged;
-      int status = response.status();
+      int status = answer.status();
       if (status == 206) {
-        Matcher m = CONTENT_RANGE.matcher(response.header("Content-Range").orElse(""));
-        ranged = m.matches() && !m.group(3).equals("*");
-        size = ranged ? Long.parseLong(m.group(3)) : -1;
+        String header = answer.header("Content-Range").orElse(null);
+        ContentRange.check(header, 0, 1, -1, Uris.redact(uri));
+        ContentRange.Range r = ContentRange.parse(header);
+        ranged = r.complete() >= 0;
+        size = r.complete();
       } else if (status == 416) {
-        Matcher m = CONTENT_RANGE_UNSATISFIED.matcher(response.header("Content-Range").orElse(""));
-        size = m.matches() ? Long.parseLong(m.group(1)) : 0;
+        size = unsatisfiedSize(answer.header("Content-Range").orElse(""));
         ranged = false;
       } else {
-        size = response.connection().getContentLengthLong();
+        size = answer.header("Content-Length").map(HttpStorageClient::length).orElse(-1L);
         ranged = false;
       }
-      String contentType = response.header("Content-Type").orElse("");
+      String contentType = answer.header("Content-Type").orElse("");
       checkContentType(uri, url, contentType);
-      Optional<String> etag = response.header("ETag");
+      Optional<String> etag = answer.header("ETag");
       Optional<Instant> modified =
-          response.header("Last-Modified").flatMap(HttpStorageClient::httpDate);
+          answer.header("Last-Modified").flatMap(HttpStorageClient::httpDate);
+      String key = answer.uri().toString();
+      owners.put(key, owner);
       RemoteObject object =
-          RemoteObject.builder(response.uri().toString(), fileName)
+          RemoteObject.builder(key, fileName)
               .size(size)
               .rangedReads(ranged)
               .contentType(contentType.isEmpty() ? null : contentType)
@@ -128,7 +133,26 @@ final class HttpStorageClient implements StorageClient {
               .build();
       return Listing.ofObject(object);
     } finally {
-      response.abort();
+      answer.response().abort();
+    }
+  }
+
+  /** The complete length of a 416's {@code bytes * /N}: 0 (an empty file) when there is none. */
+  private static long unsatisfiedSize(String contentRange) {
+    String v = contentRange.trim();
+    if (v.startsWith("bytes */")) {
+      long n = length(v.substring(8));
+      return Math.max(0, n);
+    }
+    return 0;
+  }
+
+  private static long length(String value) {
+    try {
+      long n = Long.parseLong(value.trim());
+      return n < 0 ? -1 : n;
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -137,51 +161,35 @@ final class HttpStorageClient implements StorageClient {
    * application/octet-stream.
    */
   private static void checkContentType(String uri, URI url, String contentType) {
-    String type = archiveType(url.getRawPath());
+    ArchiveNames.Type type = ArchiveNames.type(url.getRawPath());
     if (type == null && url.getRawQuery() != null) {
-      type = archiveType(url.getRawQuery());
+      type = ArchiveNames.type(url.getRawQuery());
     }
     List<String> accepted =
-        "zip".equals(type)
+        type == ArchiveNames.Type.ZIP
             ? ZIP_TYPES
-            : "tar".equals(type) ? TAR_TYPES : List.of("application/octet-stream");
+            : type == ArchiveNames.Type.TAR ? TAR_TYPES : List.of("application/octet-stream");
     if (accepted.stream().noneMatch(contentType::startsWith)) {
       throw new StorageException(
           Kind.UNSUPPORTED,
           "URI: "
-              + redact(uri)
+              + Uris.redact(uri)
               + " did not respond with "
               + (accepted.size() == 1
                   ? "'Content-Type': '" + accepted.get(0) + "'"
                   : "any of following 'Content-Type': " + String.join(", ", accepted))
               + " (it sent '"
-              + contentType
+              + Headers.printable(contentType)
               + "'); serve the file with that type");
     }
-  }
-
-  private static String archiveType(String s) {
-    if (s == null) {
-      return null;
-    }
-    String n = s.toLowerCase(Locale.ROOT);
-    if (n.endsWith(".zip")) {
-      return "zip";
-    }
-    for (String suffix : List.of(".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")) {
-      if (n.endsWith(suffix)) {
-        return "tar";
-      }
-    }
-    return null;
   }
 
   @Override
   public InputStream read(RemoteObject object, long offset, long length) {
     boolean ranged = offset > 0 || length >= 0;
+    String what = Uris.redact(object.key());
     if (ranged && !object.rangedReads()) {
-      throw StorageException.unsupported(
-          "The server of " + redact(object.key()) + " does not serve byte ranges");
+      throw StorageException.unsupported("The server of " + what + " does not serve byte ranges");
     }
     URI url = parse(object.key());
     Map<String, String> extra = Map.of();
@@ -194,82 +202,85 @@ final class HttpStorageClient implements StorageClient {
               ? Map.of("Range", range, "If-Range", strongEtag.get())
               : Map.of("Range", range);
     }
-    Response response = send(url, extra, object.key());
-    if (ranged && response.status() != 206) {
-      response.abort();
-      throw new StorageException(
-          Kind.INTEGRITY,
-          redact(object.key())
-              + " answered a range request with "
-              + response.status()
-              + ": the file changed on the server during the transfer; run again");
+    Origin owner = owners.getOrDefault(object.key(), Origin.of(url));
+    Answer answer = send(url, owner, extra, object.key());
+    if (ranged) {
+      if (answer.status() != 206) {
+        answer.response().abort();
+        throw new StorageException(
+            Kind.INTEGRITY,
+            what
+                + " answered a range request with "
+                + answer.status()
+                + ": the file changed on the server during the transfer; run again");
+      }
+      try {
+        ContentRange.check(
+            answer.header("Content-Range").orElse(null), offset, length, object.size(), what);
+      } catch (StorageException e) {
+        answer.response().abort();
+        throw e;
+      }
     }
-    try {
-      return HttpBody.of(response.connection());
-    } catch (IOException e) {
-      response.abort();
-      throw ioFailure(object.key(), e);
-    }
+    return answer.response().body();
   }
 
-  /** Sends a GET, following redirects with each hop's own host headers, and maps error statuses. */
-  private Response send(URI url, Map<String, String> extra, String forMessage) {
+  /**
+   * Sends a GET, following redirects by {@link Redirects}' rules, and maps error statuses. The
+   * configured headers of the user's host go with a request only to {@code owner}.
+   */
+  private Answer send(URI url, Origin owner, Map<String, String> extra, String forMessage) {
+    String redacted = Uris.redact(forMessage);
+    Map<String, String> credentials = settings.headersFor(owner.host());
     URI current = url;
-    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpURLConnection c;
-      int status;
+    for (int hop = 0; ; hop++) {
+      boolean carries = !credentials.isEmpty() && Redirects.mayCarry(owner, current);
+      Map<String, String> headers = new LinkedHashMap<>();
+      if (carries) {
+        headers.putAll(credentials);
+      }
+      headers.putAll(extra);
+      Http1.Response r;
       try {
-        c = settings.proxies().open(current);
-        c.setInstanceFollowRedirects(false);
-        c.setConnectTimeout((int) settings.connectTimeout().toMillis());
-        c.setReadTimeout((int) settings.readTimeout().toMillis());
-        c.setUseCaches(false);
-        if (c instanceof HttpsURLConnection https) {
-          https.setSSLSocketFactory(tls);
-          if (settings.insecure()) {
-            https.setHostnameVerifier((host, session) -> true);
-          }
-        }
-        HttpURLConnection conn = c;
-        settings
-            .headersFor(current.getHost())
-            .forEach(
-                (k, v) -> {
-                  if (!RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) {
-                    conn.setRequestProperty(k, v);
-                  }
-                });
-        extra.forEach(c::setRequestProperty);
-        status = c.getResponseCode();
+        r = http.send("GET", current, headers);
       } catch (IOException e) {
         throw ioFailure(forMessage, e);
       }
-      Response response = new Response(c, current, status);
-      if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-        Optional<String> location = response.header("Location");
-        response.abort();
-        if (location.isEmpty()) {
-          throw new StorageException(
-              Kind.INVALID_URI, "URI: " + redact(forMessage) + " redirected without a Location");
-        }
-        current = current.resolve(location.get());
+      Answer answer = new Answer(r, current);
+      int status = r.status();
+      if (Redirects.isRedirect(status)) {
+        String location = r.header("Location");
+        r.abort();
+        URI next =
+            Redirects.next(
+                current,
+                location,
+                hop,
+                carries || (!credentials.isEmpty() && nextWouldCarry(owner, current, location)),
+                redacted);
+        current = next;
         continue;
       }
       if (status >= 400 && status != 416) {
-        StorageException failure = statusFailure(forMessage, response);
-        response.abort();
+        StorageException failure = statusFailure(forMessage, answer);
+        r.abort();
         throw failure;
       }
-      return response;
+      return answer;
     }
-    throw new StorageException(
-        Kind.INVALID_URI,
-        "URI: " + redact(forMessage) + " redirected more than " + MAX_REDIRECTS + " times");
   }
 
-  private StorageException statusFailure(String uri, Response response) {
-    int status = response.status();
-    String base = "URI: " + redact(uri) + " returned a " + status + " response code";
+  private static boolean nextWouldCarry(Origin owner, URI current, String location) {
+    try {
+      return location != null && Redirects.mayCarry(owner, current.resolve(location.trim()));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private StorageException statusFailure(String uri, Answer answer) {
+    int status = answer.status();
+    String base = "URI: " + Uris.redact(uri) + " returned a " + status + " response code";
     return switch (status) {
       case 401 ->
           new StorageException(
@@ -282,21 +293,24 @@ final class HttpStorageClient implements StorageClient {
           new StorageException(
               Kind.PERMISSION_DENIED, base + "; the credentials may not read this file");
       case 404, 410 -> StorageException.notFound(base + "; check the URL");
-      case 408, 425, 429, 500, 502, 503, 504 ->
-          new StorageException(Kind.TRANSIENT, base, null, retryAfter(response).orElse(null));
+      case 407 ->
+          new StorageException(
+              Kind.UNAUTHENTICATED,
+              base + "; the proxy wants credentials: put user:password@ in the proxy URL");
       default ->
-          status >= 500
-              ? new StorageException(Kind.TRANSIENT, base, null, retryAfter(response).orElse(null))
+          status >= 500 || status == 408 || status == 425 || status == 429
+              ? new StorageException(Kind.TRANSIENT, base, null, retryAfter(answer).orElse(null))
               : new StorageException(Kind.INVALID_URI, base);
     };
   }
 
   private StorageException ioFailure(String uri, IOException e) {
+    String where = Uris.redact(uri);
     if (e instanceof SSLException) {
       return new StorageException(
           Kind.INVALID_CONFIG,
           "TLS with "
-              + redact(uri)
+              + where
               + " failed: "
               + e.getMessage()
               + " (CA bundle in use: "
@@ -304,15 +318,25 @@ final class HttpStorageClient implements StorageClient {
               + "); mount the server's CA with CA_BUNDLE_CONFIGMAP_NAME or STORAGE_HTTP_CA_BUNDLE",
           e);
     }
+    if (e instanceof Http1.ProxyRefused) {
+      return new StorageException(
+          Kind.PERMISSION_DENIED, "Cannot reach " + where + ": " + e.getMessage(), e);
+    }
+    if (e instanceof UnknownHostException) {
+      return new StorageException(
+          Kind.INVALID_URI,
+          "Unknown host in " + where + ": check the URL and the cluster's DNS",
+          e);
+    }
     String what =
         e instanceof ConnectException
             ? "cannot connect to"
             : e instanceof SocketTimeoutException ? "timed out talking to" : "I/O error with";
-    return StorageException.transientFailure(what + " " + redact(uri) + ": " + e, e);
+    return StorageException.transientFailure(what + " " + where + ": " + e.getMessage(), e);
   }
 
-  private static Optional<Duration> retryAfter(Response response) {
-    Optional<String> v = response.header("Retry-After");
+  private static Optional<Duration> retryAfter(Answer answer) {
+    Optional<String> v = answer.header("Retry-After");
     if (v.isEmpty()) {
       return Optional.empty();
     }
@@ -343,18 +367,12 @@ final class HttpStorageClient implements StorageClient {
       return url;
     } catch (URISyntaxException e) {
       throw new StorageException(
-          Kind.INVALID_URI, "Invalid URL " + redact(uri) + ": " + e.getReason());
+          Kind.INVALID_URI, "Invalid URL " + Uris.redact(uri) + ": " + e.getReason());
     }
-  }
-
-  /** Drops user info and query strings (which may carry signatures) from URLs in messages. */
-  static String redact(String uri) {
-    return uri.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@?#]*@", "$1")
-        .replaceFirst("\\?.*$", "?...");
   }
 
   @Override
   public void close() {
-    // Idle kept-alive connections belong to the JDK's cache, which closes them when they time out.
+    http.close();
   }
 }

@@ -4,12 +4,14 @@ import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageProvider;
 import io.storageinit.api.UriFormat;
+import io.storageinit.kit.TlsContexts;
 import java.util.List;
 
 /**
  * Serves {@code http://} and {@code https://} URIs as KServe does: the URL names one file, stored
  * under the URL path's base name. Extra request headers for a host come from the environment
- * variable {@code <hostname>-headers} (a JSON object), and are sent to that host only.
+ * variable {@code <hostname>-headers} (a JSON object), and are sent to that host only, on the
+ * scheme and port of the URI.
  *
  * <p>Configuration (environment):
  *
@@ -38,6 +40,7 @@ public final class HttpStorageProvider implements StorageProvider {
   public StorageClient open(ProviderContext context) {
     HttpSettings settings = HttpSettings.from(context);
     return new HttpStorageClient(
-        settings, context.sslContext(settings.caBundle(), !settings.insecure()));
+        settings,
+        () -> TlsContexts.create(settings.caBundle(), !settings.insecure()).getSocketFactory());
   }
 }

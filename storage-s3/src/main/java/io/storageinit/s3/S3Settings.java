@@ -3,6 +3,7 @@ package io.storageinit.s3;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
+import io.storageinit.kit.Env;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,13 +92,14 @@ record S3Settings(
               + " does not exist or cannot be read; check the ConfigMap or secret is mounted");
     }
 
-    Duration connect = Duration.ofSeconds(positive(context, "S3_CONNECT_TIMEOUT", 15, problems));
-    Duration read = Duration.ofSeconds(positive(context, "S3_READ_TIMEOUT", 30, problems));
-    int attempts = (int) positive(context, "S3_MAX_ATTEMPTS", 3, problems);
+    Duration connect =
+        Duration.ofSeconds(Env.positive(context, "S3_CONNECT_TIMEOUT", 15, problems));
+    Duration read = Duration.ofSeconds(Env.positive(context, "S3_READ_TIMEOUT", 30, problems));
+    int attempts = (int) Env.positive(context, "S3_MAX_ATTEMPTS", 3, problems);
     // KServe's bound on parallel downloads: honoured when set, as a bound on every stream.
     OptionalInt fileConcurrency =
         context.env("S3_MAX_FILE_CONCURRENCY").isPresent()
-            ? OptionalInt.of((int) positive(context, "S3_MAX_FILE_CONCURRENCY", 1, problems))
+            ? OptionalInt.of((int) Env.positive(context, "S3_MAX_FILE_CONCURRENCY", 1, problems))
             : OptionalInt.empty();
     if (!problems.isEmpty()) {
       throw new StorageException(
@@ -152,22 +154,5 @@ record S3Settings(
   static boolean isFalse(String v) {
     String s = v.trim().toLowerCase(Locale.ROOT);
     return s.equals("false") || s.equals("0") || s.equals("no");
-  }
-
-  private static long positive(ProviderContext c, String name, int dflt, List<String> problems) {
-    Optional<String> v = c.env(name);
-    if (v.isEmpty()) {
-      return dflt;
-    }
-    try {
-      long n = Long.parseLong(v.get());
-      if (n <= 0) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      problems.add(name + "=" + v.get() + " is not a positive whole number");
-      return dflt;
-    }
   }
 }

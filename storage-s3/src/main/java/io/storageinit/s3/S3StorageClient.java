@@ -2,12 +2,15 @@ package io.storageinit.s3;
 
 import io.storageinit.api.Capability;
 import io.storageinit.api.Checksum;
-import io.storageinit.api.HttpProxies;
 import io.storageinit.api.Listing;
 import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
+import io.storageinit.kit.ContentRange;
+import io.storageinit.kit.Http1;
+import io.storageinit.kit.HttpProxies;
+import io.storageinit.kit.Malformed;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -304,7 +307,21 @@ final class S3StorageClient implements StorageClient {
     }
     object.version().ifPresent(v -> headers.put("If-Match", "\"" + v + "\""));
     try {
-      return http.send("GET", at.bucket(), at.key(), Map.of(), headers).body();
+      Http1.Response r = http.send("GET", at.bucket(), at.key(), Map.of(), headers);
+      if (headers.containsKey("Range")) {
+        if (r.status() != 206) {
+          r.abort();
+          throw StorageException.retryableIntegrity(
+              at.uri() + " answered a range request with " + r.status() + ", not 206");
+        }
+        try {
+          ContentRange.check(r.header("content-range"), offset, length, object.size(), at.uri());
+        } catch (StorageException e) {
+          r.abort();
+          throw e;
+        }
+      }
+      return r.body();
     } catch (S3Transport.Failure e) {
       if (e.status == 412) {
         throw new StorageException(
@@ -414,12 +431,12 @@ final class S3StorageClient implements StorageClient {
               + (s.getMessage() == null || s.getMessage().isEmpty() ? "" : ": " + s.getMessage()),
           e);
     }
-    if (e instanceof S3Xml.Malformed) {
+    if (e instanceof Malformed) {
       return new StorageException(
-          Kind.INTERNAL,
-          "The answer for "
+          Kind.INTEGRITY,
+          "The store's answer for "
               + where
-              + " is not S3's: "
+              + " is not valid: "
               + e.getMessage()
               + "; check the endpoint serves the S3 API",
           e);

@@ -1,9 +1,10 @@
 package io.storageinit.s3;
 
-import io.storageinit.api.HttpProxies;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageProvider;
+import io.storageinit.kit.HttpProxies;
+import io.storageinit.kit.TlsContexts;
 import java.util.Set;
 
 /**
@@ -30,7 +31,7 @@ public final class S3StorageProvider implements StorageProvider {
     S3Settings settings = S3Settings.from(context);
     return new S3StorageClient(
         settings,
-        () -> context.sslContext(settings.caBundle(), settings.verifySsl()),
+        () -> TlsContexts.create(settings.caBundle(), settings.verifySsl()),
         HttpProxies.from(context));
   }
 }

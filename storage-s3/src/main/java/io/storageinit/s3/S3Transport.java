@@ -1,13 +1,11 @@
 package io.storageinit.s3;
 
-import io.storageinit.api.HttpBody;
-import io.storageinit.api.HttpProxies;
+import io.storageinit.kit.Http1;
+import io.storageinit.kit.HttpProxies;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,22 +14,18 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
-import javax.net.ssl.HostnameVerifier;
-import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends signed S3 requests: straight to the store over {@link Http1}, or through the JDK's
- * HttpURLConnection when a proxy is in the way (the JDK speaks the proxy protocols). The AWS SDK
- * provides what is hard to get right ({@link AwsSdk}): credentials (the default chain with web
- * identity, profiles and instance metadata) and, for AWS itself, the endpoint rules (regions,
- * partitions, FIPS, dual-stack, Transfer Acceleration). What it does not bring is its request
- * pipeline, HTTP client and general signer, whose set-up and per-request work cost more CPU than a
- * model download on a small initContainer can spare (measured in bench/s3-bench.sh); requests here
- * are only GET and HEAD, signed by {@link SigV4}.
+ * Sends signed S3 requests over the kit's {@link Http1}, straight to the store or through the
+ * proxies of the environment. The AWS SDK provides what is hard to get right ({@link AwsSdk}):
+ * credentials (the default chain with web identity, profiles and instance metadata) and, for AWS
+ * itself, the endpoint rules (regions, partitions, FIPS, dual-stack, Transfer Acceleration). What
+ * it does not bring is its request pipeline, HTTP client and general signer, whose set-up and
+ * per-request work cost more CPU than a model download on a small initContainer can spare (measured
+ * in bench/s3-bench.sh); requests here are only GET and HEAD, signed by {@link SigV4}.
  *
  * <p>Each request is retried up to {@code S3_MAX_ATTEMPTS} times on a transient failure (a 5xx, 429
  * or 408, or a connection that fails) before its body is handed out; a request to a bucket in
@@ -42,18 +36,12 @@ final class S3Transport {
   private static final long BASE_BACKOFF_MILLIS = 100;
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
-  private static final HostnameVerifier ANY_HOST = (host, session) -> true;
-
   private final S3Settings settings;
   private final Credentials credentials;
   private final SigV4 signer = new SigV4();
-  private final Supplier<SSLContext> tlsContext;
-  private volatile SSLSocketFactory tls;
 
-  /** The connections of requests sent straight to the store. */
+  /** The connections to the store (or its proxy). */
   private final Http1 http1;
-
-  private final HttpProxies proxies;
 
   /** Where each bucket is, once known: its base URL and the region requests are signed for. */
   private final Map<String, BucketEndpoint> buckets = new ConcurrentHashMap<>();
@@ -96,19 +84,15 @@ final class S3Transport {
   S3Transport(
       S3Settings settings, Supplier<SSLContext> tls, HttpProxies proxies, Credentials creds) {
     this.settings = settings;
-    this.tlsContext = tls;
-    this.proxies = proxies;
     this.credentials = creds;
     this.http1 =
-        new Http1(
-            this::tls,
-            settings.verifySsl(),
-            (int) settings.connectTimeout().toMillis(),
-            (int) settings.readTimeout().toMillis());
-    // The JDK keeps 5 idle connections per server by default: fewer than the parallel streams.
-    if (System.getProperty("http.maxConnections") == null) {
-      System.setProperty("http.maxConnections", "64");
-    }
+        Http1.builder()
+            .tls(() -> tls.get().getSocketFactory())
+            .verifyHost(settings.verifySsl())
+            .connectTimeout(settings.connectTimeout())
+            .readTimeout(settings.readTimeout())
+            .proxies(proxies)
+            .build();
   }
 
   /** The configured keys; else, unless the bucket is read anonymously, the default chain. */
@@ -234,19 +218,14 @@ final class S3Transport {
     }
     String target = query.isEmpty() ? path : path + "?" + SigV4.canonicalQuery(query);
     boolean secure = "https".equals(base.getScheme());
-    Http1.Response r;
-    if (direct(base)) {
-      r =
-          http1.send(
-              method,
-              secure,
-              base.getHost(),
-              base.getPort() > 0 ? base.getPort() : defaultPort,
-              target,
-              requestHeaders(signed, host));
-    } else {
-      r = throughJdk(method, URI.create(base.getScheme() + "://" + host + target), signed);
-    }
+    Http1.Response r =
+        http1.send(
+            method,
+            secure,
+            base.getHost(),
+            base.getPort() > 0 ? base.getPort() : defaultPort,
+            target,
+            requestHeaders(signed, host));
     if (r.status() / 100 == 2) {
       return r;
     }
@@ -263,76 +242,6 @@ final class S3Transport {
       }
     }
     return h;
-  }
-
-  /**
-   * Whether to connect straight to the server with {@link Http1}; requests through a proxy (named
-   * in the environment or in the JDK's own properties) go through the JDK, which speaks to proxies.
-   */
-  private boolean direct(URI base) {
-    return proxies.forUrl(base).isEmpty()
-        && System.getProperty(base.getScheme() + ".proxyHost") == null
-        && System.getProperty("socksProxyHost") == null;
-  }
-
-  private Http1.Response throughJdk(String method, URI uri, Map<String, String> signed)
-      throws IOException {
-    HttpURLConnection c = proxies.open(uri);
-    c.setRequestMethod(method);
-    c.setInstanceFollowRedirects(false);
-    c.setUseCaches(false);
-    c.setConnectTimeout((int) settings.connectTimeout().toMillis());
-    c.setReadTimeout((int) settings.readTimeout().toMillis());
-    if (c instanceof HttpsURLConnection https) {
-      https.setSSLSocketFactory(tls());
-      if (!settings.verifySsl()) {
-        https.setHostnameVerifier(ANY_HOST);
-      }
-    }
-    // The JDK sets Host itself, to the same value the signature covers.
-    signed.forEach(
-        (name, value) -> {
-          if (!name.equals("host")) {
-            c.setRequestProperty(name, value);
-          }
-        });
-    int status;
-    try {
-      status = c.getResponseCode();
-    } catch (IOException e) {
-      c.disconnect();
-      throw e;
-    }
-    Map<String, String> headers = new HashMap<>();
-    c.getHeaderFields()
-        .forEach(
-            (name, values) -> {
-              if (name != null) {
-                headers.put(name.toLowerCase(Locale.ROOT), String.join(", ", values));
-              }
-            });
-    InputStream body;
-    if (status / 100 == 2) {
-      body = HttpBody.of(c);
-    } else {
-      InputStream err = c.getErrorStream();
-      body = err == null ? InputStream.nullInputStream() : err;
-    }
-    return new Http1.Response(status, headers, body);
-  }
-
-  /** The TLS set-up, made on the first https request: loading the system's CAs takes a while. */
-  private SSLSocketFactory tls() {
-    SSLSocketFactory f = tls;
-    if (f == null) {
-      synchronized (this) {
-        if (tls == null) {
-          tls = tlsContext.get().getSocketFactory();
-        }
-        f = tls;
-      }
-    }
-    return f;
   }
 
   /** Reads S3's error document, if any, and lets the connection go back to the pool. */
@@ -394,10 +303,7 @@ final class S3Transport {
     return AwsSdk.resolve(bucket, region, settings);
   }
 
-  /**
-   * Closes the idle direct connections and the credential source. Connections kept alive by the JDK
-   * (through a proxy) belong to its pool, which closes them itself.
-   */
+  /** Closes the idle connections and the credential source. */
   void close() {
     http1.close();
     if (credentials != null) {

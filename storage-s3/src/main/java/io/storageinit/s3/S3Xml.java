@@ -1,5 +1,7 @@
 package io.storageinit.s3;
 
+import io.storageinit.kit.Malformed;
+import io.storageinit.kit.XmlReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -60,7 +62,7 @@ final class S3Xml {
           } else if (inContents && depth == 3) {
             switch (name) {
               case "Key" -> key = r.elementText();
-              case "Size" -> size = Long.parseLong(r.elementText().trim());
+              case "Size" -> size = size(r.elementText());
               case "ETag" -> etag = r.elementText();
               case "LastModified" -> modified = instant(r.elementText().trim());
               default -> {
@@ -172,13 +174,21 @@ final class S3Xml {
     return fields;
   }
 
-  /** A document that is not what S3 sends: retrying will not help. */
-  static final class Malformed extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    Malformed(String message) {
-      super(message);
+  private static long size(String text) throws Malformed {
+    String t = text.trim();
+    long n;
+    try {
+      n = Long.parseLong(t);
+    } catch (NumberFormatException e) {
+      n = -1;
     }
+    if (n < 0 || t.startsWith("+")) {
+      throw new Malformed(
+          "a listing entry's Size is not a whole number of bytes: '"
+              + (t.length() > 40 ? t.substring(0, 40) + "..." : t).replaceAll("[^\\x20-\\x7e]", "?")
+              + "'");
+    }
+    return n;
   }
 
   /** The whole body, read to its end so that the connection can serve the next request. */

@@ -2,7 +2,7 @@ package io.storageinit.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.storageinit.api.HttpProxies;
+import io.storageinit.kit.HttpProxies;
 import io.storageinit.tck.TestProviderContext;
 import java.util.HashMap;
 import java.util.Map;

@@ -102,13 +102,13 @@ class S3XmlTest {
   void anHtmlPageIsNotAListing() {
     assertThatThrownBy(() -> S3Xml.listPage(xml("<html><body>proxy error</html>")))
         .isInstanceOf(IOException.class)
-        .isInstanceOf(S3Xml.Malformed.class);
+        .isInstanceOf(io.storageinit.kit.Malformed.class);
   }
 
   @Test
   void aWellFormedDocumentOfAnotherKindIsNotAnEmptyListing() {
     assertThatThrownBy(() -> S3Xml.listPage(xml("<html><body>Welcome</body></html>")))
-        .isInstanceOf(S3Xml.Malformed.class)
+        .isInstanceOf(io.storageinit.kit.Malformed.class)
         .hasMessageContaining("root element is html");
   }
 

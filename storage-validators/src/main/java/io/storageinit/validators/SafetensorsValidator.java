@@ -3,6 +3,8 @@ package io.storageinit.validators;
 import io.storageinit.api.Finding;
 import io.storageinit.api.ModelFiles;
 import io.storageinit.api.ModelValidator;
+import io.storageinit.kit.JsonReader;
+import io.storageinit.kit.Malformed;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -73,7 +75,7 @@ public final class SafetensorsValidator implements ModelValidator {
       if (tensors(SAMPLE_HEADER).size() != 1) {
         throw new IllegalStateException("the sample header did not read as one tensor");
       }
-    } catch (HeaderJson.Malformed | BadHeader e) {
+    } catch (Malformed | BadHeader e) {
       throw new IllegalStateException("the sample header did not read: " + e, e);
     }
   }
@@ -119,7 +121,7 @@ public final class SafetensorsValidator implements ModelValidator {
         tensors = tensors(header.array());
       } catch (BadHeader e) {
         return e.getMessage();
-      } catch (HeaderJson.Malformed e) {
+      } catch (Malformed e) {
         return "the header is not JSON: " + e.getMessage();
       }
       long dataSize = size - 8 - headerLength;
@@ -186,8 +188,8 @@ public final class SafetensorsValidator implements ModelValidator {
   }
 
   /** Reads the header's tensor entries; {@code __metadata__} is skipped. */
-  private static List<Tensor> tensors(byte[] header) throws HeaderJson.Malformed, BadHeader {
-    HeaderJson json = HeaderJson.of(header);
+  private static List<Tensor> tensors(byte[] header) throws Malformed, BadHeader {
+    JsonReader json = JsonReader.of(header);
     if (json.peek() != '{') {
       json.skipValue();
       json.end();

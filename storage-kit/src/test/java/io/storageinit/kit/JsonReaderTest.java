@@ -1,4 +1,4 @@
-package io.storageinit.validators;
+package io.storageinit.kit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,14 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class HeaderJsonTest {
-  static HeaderJson json(String text) throws HeaderJson.Malformed {
-    return HeaderJson.of(text.getBytes(StandardCharsets.UTF_8));
+class JsonReaderTest {
+  static JsonReader json(String text) throws Malformed {
+    return JsonReader.of(text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Reads an object of strings, in order, as name=value pairs. */
-  static List<String> members(String text) throws HeaderJson.Malformed {
-    HeaderJson j = json(text);
+  static List<String> members(String text) throws Malformed {
+    JsonReader j = json(text);
     List<String> out = new ArrayList<>();
     j.beginObject();
     for (String name = j.nextName(); name != null; name = j.nextName()) {
@@ -51,18 +51,18 @@ class HeaderJsonTest {
 
   @Test
   void wholeNumbersAreLongsAndOtherNumbersAreNull() throws Exception {
-    HeaderJson j = json("[0, -7, 9223372036854775807, 9223372036854775808, 1.5, 2e3, -0, \"x\"]");
+    JsonReader j = json("[0, -7, 9223372036854775807, 9223372036854775808, 1.5, 2e3, -0, \"x\"]");
     assertThat(j.wholeNumbers())
         .containsExactly(0L, -7L, Long.MAX_VALUE, null, null, null, 0L, null);
     j.end();
-    HeaderJson notArray = json("{\"x\":[1]}");
+    JsonReader notArray = json("{\"x\":[1]}");
     assertThat(notArray.wholeNumbers()).isNull();
     notArray.end();
   }
 
   @Test
   void aStringOrNullForAnythingElseConsumed() throws Exception {
-    HeaderJson j = json("[\"F32\", {\"x\": [1]}, 7, \"\"]");
+    JsonReader j = json("[\"F32\", {\"x\": [1]}, 7, \"\"]");
     j.beginArray();
     List<String> read = new ArrayList<>();
     while (j.hasNext()) {
@@ -74,7 +74,7 @@ class HeaderJsonTest {
 
   @Test
   void anyValueCanBeSkippedAndNestingIsBounded() throws Exception {
-    HeaderJson j = json("{\"a\":[true,false,null,{\"b\":[[],{}]},\"s\",-1.25E-3],\"c\":1}");
+    JsonReader j = json("{\"a\":[true,false,null,{\"b\":[[],{}]},\"s\",-1.25E-3],\"c\":1}");
     j.beginObject();
     assertThat(j.nextName()).isEqualTo("a");
     j.skipValue();
@@ -83,12 +83,12 @@ class HeaderJsonTest {
     assertThat(j.nextName()).isNull();
     j.end();
 
-    String deep = "[".repeat(HeaderJson.MAX_DEPTH + 1) + "]".repeat(HeaderJson.MAX_DEPTH + 1);
+    String deep = "[".repeat(JsonReader.MAX_DEPTH + 1) + "]".repeat(JsonReader.MAX_DEPTH + 1);
     assertThatThrownBy(() -> json(deep).skipValue())
-        .isInstanceOf(HeaderJson.Malformed.class)
+        .isInstanceOf(Malformed.class)
         .hasMessageContaining("nested deeper than 64");
-    String fits = "[".repeat(HeaderJson.MAX_DEPTH) + "]".repeat(HeaderJson.MAX_DEPTH);
-    HeaderJson ok = json(fits);
+    String fits = "[".repeat(JsonReader.MAX_DEPTH) + "]".repeat(JsonReader.MAX_DEPTH);
+    JsonReader ok = json(fits);
     ok.skipValue();
     ok.end();
   }
@@ -120,11 +120,11 @@ class HeaderJsonTest {
   void textThatIsNotJsonIsRefusedWithWhereItWentWrong(String text) {
     assertThatThrownBy(
             () -> {
-              HeaderJson j = json(text);
+              JsonReader j = json(text);
               j.skipValue();
               j.end();
             })
-        .isInstanceOf(HeaderJson.Malformed.class)
+        .isInstanceOf(Malformed.class)
         .hasMessageMatching(".*(offset \\d+|ends where|not closed|cut short).*");
   }
 
@@ -135,13 +135,13 @@ class HeaderJsonTest {
     bad[7] = (byte) 0x28;
     bad[8] = '"';
     bad[9] = '}';
-    assertThatThrownBy(() -> HeaderJson.of(bad).skipValue())
-        .isInstanceOf(HeaderJson.Malformed.class)
+    assertThatThrownBy(() -> JsonReader.of(bad).skipValue())
+        .isInstanceOf(Malformed.class)
         .hasMessage("a string that is not UTF-8 at offset 6");
     // Outside a string any byte above 0x7F is out of place, and named as a byte.
     byte[] stray = {'{', '"', 'a', '"', ':', (byte) 0xc3, (byte) 0xa9, '}'};
-    assertThatThrownBy(() -> HeaderJson.of(stray).skipValue())
-        .isInstanceOf(HeaderJson.Malformed.class)
+    assertThatThrownBy(() -> JsonReader.of(stray).skipValue())
+        .isInstanceOf(Malformed.class)
         .hasMessage("expected a number at offset 5, found byte 0xC3");
   }
 }

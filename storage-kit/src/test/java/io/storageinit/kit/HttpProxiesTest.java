@@ -1,8 +1,8 @@
-package io.storageinit.api;
+package io.storageinit.kit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.HttpURLConnection;
+import io.storageinit.api.ProviderContext;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -79,25 +79,24 @@ class HttpProxiesTest {
     proxy.start();
     try {
       String at = "127.0.0.1:" + proxy.getAddress().getPort();
-      HttpURLConnection c =
-          of(Map.of("HTTP_PROXY", "http://user:p%40ss@" + at))
-              .open(URI.create("http://models.example.com/m"));
-      assertThat(c.getResponseCode()).isEqualTo(204);
-      assertThat(c.usingProxy()).isTrue();
+      try (Http1 http =
+          Http1.builder().proxies(of(Map.of("HTTP_PROXY", "http://user:p%40ss@" + at))).build()) {
+        Http1.Response r = http.send("GET", URI.create("http://models.example.com/m"), Map.of());
+        assertThat(r.status()).isEqualTo(204);
+      }
       String basic =
           java.util.Base64.getEncoder()
               .encodeToString("user:p@ss".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       assertThat(seen).containsExactly("http://models.example.com/m Basic " + basic);
 
-      HttpURLConnection anonymous =
-          of(Map.of("HTTP_PROXY", "http://" + at)).open(URI.create("http://models.example.com/n"));
-      assertThat(anonymous.getResponseCode()).isEqualTo(204);
+      try (Http1 http = Http1.builder().proxies(of(Map.of("HTTP_PROXY", "http://" + at))).build()) {
+        assertThat(http.send("GET", URI.create("http://models.example.com/n"), Map.of()).status())
+            .isEqualTo(204);
+      }
       assertThat(seen).endsWith("http://models.example.com/n null");
 
-      HttpURLConnection direct =
-          of(Map.of("HTTP_PROXY", "http://" + at, "NO_PROXY", "example.com"))
-              .open(URI.create("http://models.example.com/o"));
-      assertThat(direct.usingProxy()).isFalse();
+      HttpProxies bypassed = of(Map.of("HTTP_PROXY", "http://" + at, "NO_PROXY", "example.com"));
+      assertThat(bypassed.forUrl(URI.create("http://models.example.com/o"))).isEmpty();
     } finally {
       proxy.stop(0);
     }

@@ -1,5 +1,6 @@
-package io.storageinit.api;
+package io.storageinit.kit;
 
+import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,8 +15,12 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads an unencrypted PEM private key: PKCS#8 (RSA, EC, EdDSA) or PKCS#1 RSA. */
-final class PemKeys {
+/**
+ * Reads an unencrypted PEM private key: PKCS#8 (RSA, EC, EdDSA) or PKCS#1 RSA.
+ *
+ * @since 0.4
+ */
+public final class PemKeys {
   private static final Pattern BLOCK =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
 
@@ -40,7 +45,7 @@ final class PemKeys {
 
   private PemKeys() {}
 
-  static PrivateKey read(Path file) throws IOException {
+  public static PrivateKey read(Path file) throws IOException {
     String text = Files.readString(file, StandardCharsets.US_ASCII);
     Matcher m = BLOCK.matcher(text);
     while (m.find()) {

@@ -1,9 +1,10 @@
-package io.storageinit.api;
+package io.storageinit.kit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.storageinit.api.StorageException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.storageinit.validators;
+package io.storageinit.kit;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -8,25 +8,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A strict JSON reader (RFC 8259) for safetensors headers, pulled one value at a time. It exists
- * because the check runs between the download and the model server: a general parser (Jackson's
- * streaming one) cost ~20 ms of CPU to load and warm on every run, for headers that need a few
- * hundred lines of grammar. It reads the header's bytes in place. Anything that is not JSON fails
- * with a {@link Malformed} that says where; nesting deeper than {@link #MAX_DEPTH} is refused
- * rather than followed.
+ * A strict JSON reader (RFC 8259), pulled one value at a time ({@link #beginObject}, {@link
+ * #nextName}, {@link #string}, ...) or read whole as a tree ({@link #value}): for safetensors
+ * headers, API listings (GCS, Hugging Face, registries) and JSON settings. It exists because a
+ * general parser costs a short run dearly: Jackson's streaming parser took ~20 ms of CPU to load
+ * and warm on every run (measured in the validators' check, between the download and the model
+ * server), for documents that need a few hundred lines of grammar. It reads the bytes in place and
+ * decodes (and checks as UTF-8) only each string. Anything that is not JSON fails with a {@link
+ * Malformed} that says where; nesting deeper than {@link #MAX_DEPTH} is refused rather than
+ * followed. Not thread-safe.
+ *
+ * @since 0.4
  */
-final class HeaderJson {
-  /** Deeper than any real header; keeps a hostile one from exhausting the stack. */
-  static final int MAX_DEPTH = 64;
+public final class JsonReader {
+  /** Deeper than any real document; keeps a hostile one from exhausting the stack. */
+  public static final int MAX_DEPTH = 64;
 
-  /** The text is not JSON; the message says what was found where. */
-  static final class Malformed extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    Malformed(String message) {
-      super(message, null, false, false);
-    }
-  }
+  /**
+   * Longer numbers are refused by {@link #value}: no store sends them, and they are slow to read.
+   */
+  static final int MAX_NUMBER = 400;
 
   private final byte[] in;
   private int at;
@@ -34,7 +35,7 @@ final class HeaderJson {
   /** Between the opening of an object or array and the reading of its first entry. */
   private boolean first;
 
-  private HeaderJson(byte[] in) {
+  private JsonReader(byte[] in) {
     this.in = in;
   }
 
@@ -43,8 +44,8 @@ final class HeaderJson {
    * decoded (and checked to be UTF-8), so a header of the format's maximum of 100 MB costs no copy
    * of itself.
    */
-  static HeaderJson of(byte[] utf8) {
-    return new HeaderJson(utf8);
+  public static JsonReader of(byte[] utf8) {
+    return new JsonReader(utf8);
   }
 
   /** The byte at {@code i} as a character: ASCII as it is, any other byte above 0x7F. */
@@ -53,7 +54,7 @@ final class HeaderJson {
   }
 
   /** The next value's first character, after white space: '{', '[', '"', a digit, '-', t/f/n. */
-  char peek() throws Malformed {
+  public char peek() throws Malformed {
     skipSpace();
     if (at >= in.length) {
       throw new Malformed("the text ends where a value should be");
@@ -62,19 +63,19 @@ final class HeaderJson {
   }
 
   /** Consumes '{'; then {@link #nextName} until it returns null. */
-  void beginObject() throws Malformed {
+  public void beginObject() throws Malformed {
     expect('{');
     first = true;
   }
 
   /** Consumes '['; then {@link #hasNext} before each element. */
-  void beginArray() throws Malformed {
+  public void beginArray() throws Malformed {
     expect('[');
     first = true;
   }
 
   /** The name of the object's next member, its ':' consumed; null at its '}', which is consumed. */
-  String nextName() throws Malformed {
+  public String nextName() throws Malformed {
     if (!more('}')) {
       return null;
     }
@@ -87,7 +88,7 @@ final class HeaderJson {
   }
 
   /** Whether the array has another element; consumes its ']' when not. */
-  boolean hasNext() throws Malformed {
+  public boolean hasNext() throws Malformed {
     return more(']');
   }
 
@@ -106,7 +107,7 @@ final class HeaderJson {
   }
 
   /** A string value, escapes decoded. */
-  String string() throws Malformed {
+  public String string() throws Malformed {
     expect('"');
     StringBuilder out = null;
     int start = at;
@@ -150,7 +151,7 @@ final class HeaderJson {
   }
 
   /** A string value; null when the value is not a string (it is consumed all the same). */
-  String stringOrNull() throws Malformed {
+  public String stringOrNull() throws Malformed {
     if (peek() == '"') {
       return string();
     }
@@ -181,7 +182,7 @@ final class HeaderJson {
    * A number that is a whole JSON integer fitting a long; null for any other number (a fraction, an
    * exponent, too large), which is consumed all the same.
    */
-  Long wholeNumber() throws Malformed {
+  public Long wholeNumber() throws Malformed {
     skipSpace();
     int start = at;
     if (at < in.length && ch(at) == '-') {
@@ -231,8 +232,87 @@ final class HeaderJson {
     return n;
   }
 
+  /**
+   * Reads a whole document: the value, then nothing but white space.
+   *
+   * @see #value()
+   */
+  public static Object parse(byte[] utf8) throws Malformed {
+    JsonReader r = of(utf8);
+    Object v = r.value();
+    r.end();
+    return v;
+  }
+
+  /**
+   * Reads the next value as a tree: an object as a {@code Map<String, Object>} in document order (a
+   * repeated name keeps its last value), an array as a {@code List<Object>}, a string, a {@link
+   * Boolean}, null, and a number as a {@link Long} when it is whole and fits, else a {@link
+   * java.math.BigDecimal}.
+   */
+  public Object value() throws Malformed {
+    return value(0);
+  }
+
+  private Object value(int depth) throws Malformed {
+    if (depth >= MAX_DEPTH) {
+      throw new Malformed("nested deeper than " + MAX_DEPTH + " levels");
+    }
+    switch (peek()) {
+      case '{' -> {
+        beginObject();
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (String name = nextName(); name != null; name = nextName()) {
+          m.put(name, value(depth + 1));
+        }
+        return m;
+      }
+      case '[' -> {
+        beginArray();
+        List<Object> l = new ArrayList<>();
+        while (hasNext()) {
+          l.add(value(depth + 1));
+        }
+        return l;
+      }
+      case '"' -> {
+        return string();
+      }
+      case 't' -> {
+        literal("true");
+        return Boolean.TRUE;
+      }
+      case 'f' -> {
+        literal("false");
+        return Boolean.FALSE;
+      }
+      case 'n' -> {
+        literal("null");
+        return null;
+      }
+      default -> {
+        int start = skipSpaceAt();
+        Long whole = wholeNumber();
+        if (whole != null) {
+          return whole;
+        }
+        if (at - start > MAX_NUMBER) {
+          throw new Malformed(
+              "a number longer than " + MAX_NUMBER + " characters at offset " + start);
+        }
+        return new java.math.BigDecimal(
+            new String(in, start, at - start, StandardCharsets.US_ASCII));
+      }
+    }
+  }
+
+  private int skipSpaceAt() {
+    skipSpace();
+    return at;
+  }
+
   /** Consumes the next value, whatever it is. */
-  void skipValue() throws Malformed {
+  public void skipValue() throws Malformed {
     skipValue(0);
   }
 
@@ -265,7 +345,7 @@ final class HeaderJson {
    * An array of whole numbers, null standing for any element that is not one; null when the value
    * is not an array (it is consumed all the same).
    */
-  List<Long> wholeNumbers() throws Malformed {
+  public List<Long> wholeNumbers() throws Malformed {
     if (peek() != '[') {
       skipValue();
       return null;
@@ -285,7 +365,7 @@ final class HeaderJson {
   }
 
   /** Fails unless only white space is left. */
-  void end() throws Malformed {
+  public void end() throws Malformed {
     skipSpace();
     if (at < in.length) {
       throw new Malformed("content after the end at offset " + at);

@@ -1,5 +1,6 @@
-package io.storageinit.api;
+package io.storageinit.kit;
 
+import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,11 +19,36 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
-/** Builds TLS contexts: the system CAs plus a PEM bundle, or (opt-in) no verification at all. */
-final class TlsContexts {
+/**
+ * Builds TLS contexts for plugins' clients: the system CAs plus the certificates of a PEM bundle
+ * (added to the system roots, never replacing them), a client certificate for mutual TLS, or, only
+ * at the user's explicit request, no verification at all (pair that with {@link
+ * Http1.Builder#verifyHost}{@code (false)}).
+ *
+ * @since 0.4
+ */
+public final class TlsContexts {
   private TlsContexts() {}
 
-  static SSLContext create(
+  /** The system CAs plus {@code caBundle}'s, or no verification when {@code verify} is false. */
+  public static SSLContext create(Optional<Path> caBundle, boolean verify) {
+    return create(caBundle, verify, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * As {@link #create(Optional, boolean)}, also presenting a client certificate when the server
+   * asks for one.
+   *
+   * @param caBundle a PEM file of extra trusted certificates; empty for the system CAs only
+   * @param verify false to switch verification off, only ever at the user's explicit request
+   * @param certificate a PEM file with the client certificate first, then any intermediates; empty
+   *     for none
+   * @param key the certificate's unencrypted PEM private key ({@link PemKeys}); present exactly
+   *     when {@code certificate} is
+   * @throws io.storageinit.api.StorageException {@code INVALID_CONFIG} when a file cannot be read
+   *     or parsed, or only one of certificate and key is given
+   */
+  public static SSLContext create(
       Optional<Path> caBundle, boolean verify, Optional<Path> certificate, Optional<Path> key) {
     if (certificate.isPresent() != key.isPresent()) {
       throw new StorageException(

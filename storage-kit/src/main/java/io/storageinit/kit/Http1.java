@@ -1,4 +1,4 @@
-package io.storageinit.s3;
+package io.storageinit.kit;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -8,15 +8,18 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -26,49 +29,162 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * HTTP/1.1 GET and HEAD over kept-alive direct connections: what S3 requests need and no more.
+ * An HTTP/1.1 client for what storage plugins send: GET and HEAD (and small bodiless requests) over
+ * kept-alive connections, direct or through an HTTP proxy, plain or TLS. Thread-safe; one per
+ * plugin client, closed with it.
  *
  * <p>The JDK's {@code HttpURLConnection} does the same work through several layers (URL handling,
  * header bookkeeping, a synchronized keep-alive cache, metered and buffered streams); on a model of
- * thousands of small files that machinery costs more CPU than the transfer itself. Here a request
- * is one write, the response head is parsed from one buffer, and a body larger than that buffer is
- * read straight into the caller's array.
+ * thousands of small files that machinery costs more CPU than the transfer itself, and its bodies
+ * copy every byte through the heap. Here a request is one write, the response head is parsed from
+ * one buffer, and a body is a {@link ReadableByteChannel} too: read into a direct buffer, the bytes
+ * of a plain connection go from the socket to the buffer with no copy in between.
  *
  * <p>A body read to its end hands its connection back for the next request; a body closed early
  * drops it (draining the rest of an abandoned range could cost more than a new connection). A
  * request on a kept-alive connection that the server has meanwhile closed is sent again on a new
- * one, as browsers and the JDK do; any other failure is the caller's to retry.
+ * one, as browsers and the JDK do; any other failure is the caller's to retry. Redirects are never
+ * followed here: see {@link Redirects}, which decides where credentials may go.
+ *
+ * <p>Proxies come from {@link HttpProxies}: an http:// target is asked for in absolute form through
+ * the proxy (with the proxy's {@code Proxy-Authorization} when its URL has user info); an https://
+ * target goes through a {@code CONNECT} tunnel, the proxy's credentials on the CONNECT only, never
+ * inside the tunnel where they would reach the origin.
+ *
+ * @since 0.4
  */
-final class Http1 implements AutoCloseable {
+public final class Http1 implements AutoCloseable {
   private static final int HEAD_BUFFER = 16 * 1024;
   private static final int MAX_HEAD = 64 * 1024;
   private static final long MAX_IDLE_NANOS = 20_000_000_000L;
 
   private final Supplier<SSLSocketFactory> tls;
+  private volatile SSLSocketFactory tlsFactory;
   private final boolean verifyHost;
   private final int connectTimeoutMillis;
   private final int readTimeoutMillis;
+  private final HttpProxies proxies;
+  private final String userAgent;
   private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
   private final Set<PlainWire> watched = ConcurrentHashMap.newKeySet();
   private Thread watchdog;
   private volatile boolean closed;
 
-  /** A response: its status, its header fields (names in lower case) and its body. */
-  record Response(int status, Map<String, String> headers, InputStream body) {
-    String header(String name) {
+  /**
+   * A response: its status, its header fields (names in lower case, repeated fields joined with
+   * {@code ", "}) and its body, which must be read to its end or closed.
+   */
+  public record Response(int status, Map<String, String> headers, InputStream body) {
+    /** The field {@code name} (any case), or null. */
+    public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Closes the body without reading it: the connection is dropped. */
+    public void abort() {
+      try {
+        body.close();
+      } catch (IOException ignored) {
+        // Dropping a connection: nothing to report.
+      }
     }
   }
 
-  Http1(
-      Supplier<SSLSocketFactory> tls,
-      boolean verifyHost,
-      int connectTimeoutMillis,
-      int readTimeoutMillis) {
-    this.tls = tls;
-    this.verifyHost = verifyHost;
-    this.connectTimeoutMillis = connectTimeoutMillis;
-    this.readTimeoutMillis = readTimeoutMillis;
+  private Http1(Builder b) {
+    this.tls = b.tls;
+    this.verifyHost = b.verifyHost;
+    this.connectTimeoutMillis = (int) b.connectTimeout.toMillis();
+    this.readTimeoutMillis = (int) b.readTimeout.toMillis();
+    this.proxies = b.proxies;
+    this.userAgent = b.userAgent;
+  }
+
+  /** A client with the JDK's default TLS, 15 s to connect, 60 s per read, no proxy. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets up a client. Not thread-safe; {@link #build} may be called more than once. */
+  public static final class Builder {
+    private Supplier<SSLSocketFactory> tls = Builder::defaultTls;
+    private boolean verifyHost = true;
+    private Duration connectTimeout = Duration.ofSeconds(15);
+    private Duration readTimeout = Duration.ofSeconds(60);
+    private HttpProxies proxies = HttpProxies.NONE;
+    private String userAgent = "storage-initializer";
+
+    private Builder() {}
+
+    private static SSLSocketFactory defaultTls() {
+      return (SSLSocketFactory) SSLSocketFactory.getDefault();
+    }
+
+    /**
+     * The TLS set-up for https connections, asked for on the first one (loading a CA bundle takes a
+     * while, and a plain-http run never needs it). See {@link TlsContexts}.
+     */
+    public Builder tls(Supplier<SSLSocketFactory> tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** False to accept any host name in a server's certificate: only with verification off. */
+    public Builder verifyHost(boolean verifyHost) {
+      this.verifyHost = verifyHost;
+      return this;
+    }
+
+    /** How long a TCP connect (and a proxy's CONNECT answer) may take. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** How long one read may wait for a byte; zero for no limit. */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = timeout;
+      return this;
+    }
+
+    /** The proxies to go through; {@link HttpProxies#NONE} by default. */
+    public Builder proxies(HttpProxies proxies) {
+      this.proxies = proxies;
+      return this;
+    }
+
+    /** The User-Agent sent with every request. */
+    public Builder userAgent(String userAgent) {
+      this.userAgent = userAgent;
+      return this;
+    }
+
+    public Http1 build() {
+      return new Http1(this);
+    }
+  }
+
+  /**
+   * Sends a request to {@code uri} (http or https) with a Host field of its authority, and reads
+   * the head of its response.
+   *
+   * @param headers request header fields besides Host and User-Agent; values are checked with
+   *     {@link Headers#problem}
+   * @throws IOException when the server cannot be reached or its answer is not HTTP/1.x
+   */
+  public Response send(String method, URI uri, Map<String, String> headers) throws IOException {
+    boolean secure = "https".equalsIgnoreCase(uri.getScheme());
+    if (!secure && !"http".equalsIgnoreCase(uri.getScheme())) {
+      throw new IllegalArgumentException("not an http(s) URI: " + Uris.redact(uri.toString()));
+    }
+    int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
+    String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (uri.getRawQuery() != null) {
+      target += "?" + uri.getRawQuery();
+    }
+    Map<String, String> all = new java.util.LinkedHashMap<>();
+    all.put("Host", Headers.hostField(uri));
+    all.putAll(headers);
+    return send(method, secure, uri.getHost(), port, target, all);
   }
 
   /**
@@ -80,7 +196,7 @@ final class Http1 implements AutoCloseable {
    * @param target the request target: the raw path and query
    * @param headers request header fields, Host among them
    */
-  Response send(
+  public Response send(
       String method,
       boolean secure,
       String host,
@@ -88,13 +204,28 @@ final class Http1 implements AutoCloseable {
       String target,
       Map<String, String> headers)
       throws IOException {
-    byte[] request = request(method, target, headers);
-    String key = (secure ? "s:" : "p:") + host + ':' + port;
+    Optional<URI> proxy = proxies.forTarget(secure, host);
+    byte[] request;
+    if (proxy.isPresent() && !secure) {
+      // Through the proxy in absolute form; its credentials go to it, and only it.
+      Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+      HttpProxies.authorization(proxy.get()).ifPresent(a -> h.put("Proxy-Authorization", a));
+      String authority = host + (port == 80 ? "" : ":" + port);
+      request = request(method, "http://" + authority + target, h);
+    } else {
+      request = request(method, target, headers);
+    }
+    String key =
+        (secure ? "s:" : "p:")
+            + host
+            + ':'
+            + port
+            + proxy.map(p -> "@" + p.getHost() + ':' + p.getPort()).orElse("");
     while (true) {
       Connection c = pooled(key);
       boolean reused = c != null;
       if (c == null) {
-        c = open(key, secure, host, port);
+        c = open(key, secure, host, port, proxy.orElse(null));
       }
       try {
         c.wire.write(request);
@@ -110,18 +241,23 @@ final class Http1 implements AutoCloseable {
     }
   }
 
-  private static byte[] request(String method, String target, Map<String, String> headers)
-      throws IOException {
+  private byte[] request(String method, String target, Map<String, String> headers) {
     StringBuilder b = new StringBuilder(512);
     b.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+    boolean agent = false;
     for (Map.Entry<String, String> h : headers.entrySet()) {
-      String value = h.getValue();
-      if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
-        throw new IOException("header " + h.getKey() + " holds a line break");
+      agent |= h.getKey().equalsIgnoreCase("User-Agent");
+      String problem = Headers.problem(h.getKey(), h.getValue());
+      if (problem != null) {
+        // Never the value: it may well be a token.
+        throw new IllegalArgumentException("request header " + h.getKey() + " " + problem);
       }
-      b.append(h.getKey()).append(": ").append(value).append("\r\n");
+      b.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
     }
-    b.append("User-Agent: storage-initializer\r\n\r\n");
+    if (!agent) {
+      b.append("User-Agent: ").append(userAgent).append("\r\n");
+    }
+    b.append("\r\n");
     return b.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
@@ -140,13 +276,18 @@ final class Http1 implements AutoCloseable {
     return null;
   }
 
-  private Connection open(String key, boolean secure, String uriHost, int port) throws IOException {
+  private static String unbracketed(String host) {
     // An IPv6 literal comes in brackets, as URIs and Host headers write it.
-    String host =
-        uriHost.startsWith("[") && uriHost.endsWith("]")
-            ? uriHost.substring(1, uriHost.length() - 1)
-            : uriHost;
-    InetSocketAddress address = new InetSocketAddress(host, port);
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  private Connection open(String key, boolean secure, String uriHost, int port, URI proxy)
+      throws IOException {
+    String host = unbracketed(uriHost);
+    InetSocketAddress address =
+        proxy == null
+            ? new InetSocketAddress(host, port)
+            : new InetSocketAddress(unbracketed(proxy.getHost()), HttpProxies.port(proxy));
     if (!secure) {
       SocketChannel ch = SocketChannel.open();
       try {
@@ -162,8 +303,12 @@ final class Http1 implements AutoCloseable {
     try {
       s.setTcpNoDelay(true);
       s.connect(address, connectTimeoutMillis);
+      if (proxy != null) {
+        s.setSoTimeout(connectTimeoutMillis);
+        tunnel(s, uriHost, port, proxy);
+      }
       s.setSoTimeout(readTimeoutMillis);
-      SSLSocket t = (SSLSocket) tls.get().createSocket(s, host, port, true);
+      SSLSocket t = (SSLSocket) tlsFactory().createSocket(s, host, port, true);
       if (verifyHost) {
         SSLParameters p = t.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
@@ -175,6 +320,83 @@ final class Http1 implements AutoCloseable {
       s.close();
       throw e;
     }
+  }
+
+  /**
+   * Asks the proxy on {@code s} for a tunnel to {@code host:port}, with the proxy's credentials,
+   * and reads its answer: anything but 2xx fails, a 407 saying that the proxy refused them.
+   */
+  private static void tunnel(Socket s, String uriHost, int port, URI proxy) throws IOException {
+    String authority = uriHost + ':' + port;
+    StringBuilder b = new StringBuilder(256);
+    b.append("CONNECT ").append(authority).append(" HTTP/1.1\r\nHost: ").append(authority);
+    HttpProxies.authorization(proxy)
+        .ifPresent(a -> b.append("\r\nProxy-Authorization: ").append(a));
+    b.append("\r\n\r\n");
+    OutputStream out = s.getOutputStream();
+    out.write(b.toString().getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    // Byte by byte up to the blank line: nothing of the tunnel's first TLS bytes may be consumed.
+    InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder(128);
+    while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new EOFException(
+            "the proxy " + proxy.getHost() + " closed the connection on CONNECT");
+      }
+      if (head.length() > MAX_HEAD) {
+        throw new IOException(
+            "the proxy's answer to CONNECT is longer than " + MAX_HEAD + " bytes");
+      }
+      head.append((char) c);
+    }
+    String status = head.substring(0, head.indexOf("\r\n"));
+    String[] parts = status.split(" ", 3);
+    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+      throw new IOException("the proxy did not answer CONNECT in HTTP: " + printable(status));
+    }
+    if (parts[1].equals("407")) {
+      throw new ProxyRefused(
+          "the proxy "
+              + proxy.getHost()
+              + ':'
+              + HttpProxies.port(proxy)
+              + " wants credentials it was not given or refused them (407); put user:password@"
+              + " in the proxy URL");
+    }
+    if (!parts[1].startsWith("2")) {
+      throw new ProxyRefused(
+          "the proxy "
+              + proxy.getHost()
+              + " refused a tunnel to "
+              + authority
+              + ": "
+              + printable(status));
+    }
+  }
+
+  /** A proxy that would not open a tunnel: not worth retrying as it is. */
+  public static final class ProxyRefused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ProxyRefused(String message) {
+      super(message);
+    }
+  }
+
+  /** The TLS set-up, asked for once, on the first https connection. */
+  private SSLSocketFactory tlsFactory() {
+    SSLSocketFactory f = tlsFactory;
+    if (f == null) {
+      synchronized (this) {
+        if (tlsFactory == null) {
+          tlsFactory = tls.get();
+        }
+        f = tlsFactory;
+      }
+    }
+    return f;
   }
 
   private void release(Connection c) {
@@ -382,8 +604,7 @@ final class Http1 implements AutoCloseable {
   }
 
   private static String printable(String s) {
-    String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    return Headers.printable(s);
   }
 
   /**
@@ -684,7 +905,7 @@ final class Http1 implements AutoCloseable {
     watched.add(w);
     synchronized (this) {
       if (watchdog == null && !closed) {
-        watchdog = new Thread(this::watchReads, "s3-read-timeouts");
+        watchdog = new Thread(this::watchReads, "http-read-timeouts");
         watchdog.setDaemon(true);
         watchdog.start();
       }

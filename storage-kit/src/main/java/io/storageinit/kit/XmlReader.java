@@ -1,22 +1,30 @@
-package io.storageinit.s3;
+package io.storageinit.kit;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A pull reader for the XML that S3 sends: elements, attributes (skipped), text with the predefined
- * and numeric character references, CDATA sections, comments and processing instructions. A
- * document type declaration is refused outright, so no entity is ever defined, let alone fetched
- * from outside. Tags must nest and the document must end where its root does; anything else is
- * {@link S3Xml.Malformed}.
+ * A pull reader for the XML that object stores send (S3 and Azure listings and errors): elements,
+ * attributes (skipped), text with the predefined and numeric character references, CDATA sections,
+ * comments and processing instructions. A document type declaration is refused outright, so no
+ * entity is ever defined, let alone fetched from outside. Tags must nest and the document must end
+ * where its root does; anything else is {@link Malformed}.
  *
  * <p>It scans with {@link String#indexOf}, which the JVM runs as a native loop even before it has
- * compiled anything: reading a page of 1000 keys costs a few milliseconds at start-up.
+ * compiled anything: reading a page of 1000 keys costs a few milliseconds at start-up (the JDK's
+ * StAX parser took ~30 ms to set up and scan its first document). Not thread-safe.
+ *
+ * @since 0.4
  */
-final class XmlReader {
-  static final int START_ELEMENT = 1;
-  static final int END_ELEMENT = 2;
-  static final int END_DOCUMENT = 3;
+public final class XmlReader {
+  /** {@link #next} is at a start tag. */
+  public static final int START_ELEMENT = 1;
+
+  /** {@link #next} is at an end tag (or the end of an empty element). */
+  public static final int END_ELEMENT = 2;
+
+  /** {@link #next} has reached the end of the root element. */
+  public static final int END_DOCUMENT = 3;
 
   private final String doc;
   private final List<String> open = new ArrayList<>();
@@ -25,23 +33,23 @@ final class XmlReader {
   private boolean selfClosing;
   private String name;
 
-  XmlReader(String doc) {
+  public XmlReader(String doc) {
     this.doc = doc;
     this.pos = doc.startsWith("\uFEFF") ? 1 : 0;
   }
 
   /** How deep the reader is: after a start tag, that element's level (the root's is 1). */
-  int depth() {
+  public int depth() {
     return open.size();
   }
 
   /** The name of the element just started or ended. */
-  String name() {
+  public String name() {
     return name;
   }
 
   /** Moves to the next start tag, end tag or the end of the document, past text and the rest. */
-  int next() throws S3Xml.Malformed {
+  public int next() throws Malformed {
     if (selfClosing) {
       selfClosing = false;
       return end();
@@ -50,11 +58,11 @@ final class XmlReader {
       int lt = doc.indexOf('<', pos);
       if (lt < 0) {
         if (!open.isEmpty()) {
-          throw new S3Xml.Malformed("the document ends inside <" + open.get(open.size() - 1) + ">");
+          throw new Malformed("the document ends inside <" + open.get(open.size() - 1) + ">");
         }
         requireBlank(pos, doc.length());
         if (!rootSeen) {
-          throw new S3Xml.Malformed("not an XML document: no element in it");
+          throw new Malformed("not an XML document: no element in it");
         }
         pos = doc.length();
         return END_DOCUMENT;
@@ -70,7 +78,7 @@ final class XmlReader {
         int gt = indexOf('>', lt);
         name = localName(doc.substring(lt + 2, gt).strip());
         if (open.isEmpty() || !open.get(open.size() - 1).equals(name)) {
-          throw new S3Xml.Malformed(
+          throw new Malformed(
               "</"
                   + name
                   + "> does not close "
@@ -87,7 +95,7 @@ final class XmlReader {
    * The text of the element just started, up to its end tag (which is consumed). An element inside
    * it is malformed here: S3's fields hold text only.
    */
-  String elementText() throws S3Xml.Malformed {
+  public String elementText() throws Malformed {
     if (selfClosing) {
       selfClosing = false;
       end();
@@ -123,7 +131,7 @@ final class XmlReader {
         continue;
       }
       if (!doc.startsWith("</", lt)) {
-        throw new S3Xml.Malformed(
+        throw new Malformed(
             "<" + open.get(open.size() - 1) + "> holds an element where text was expected");
       }
       next();
@@ -136,9 +144,9 @@ final class XmlReader {
     return END_ELEMENT;
   }
 
-  private int start(int lt) throws S3Xml.Malformed {
+  private int start(int lt) throws Malformed {
     if (open.isEmpty() && rootSeen) {
-      throw new S3Xml.Malformed("more than one root element");
+      throw new Malformed("more than one root element");
     }
     int i = lt + 1;
     int nameEnd = i;
@@ -146,14 +154,14 @@ final class XmlReader {
       nameEnd++;
     }
     if (nameEnd == i) {
-      throw new S3Xml.Malformed("a '<' that starts no tag at offset " + lt);
+      throw new Malformed("a '<' that starts no tag at offset " + lt);
     }
     name = localName(doc.substring(i, nameEnd));
     // Attributes: skipped, quoted values and all (a '>' may stand inside quotes).
     int j = nameEnd;
     while (true) {
       if (j >= doc.length()) {
-        throw new S3Xml.Malformed("the document ends inside <" + name + ">");
+        throw new Malformed("the document ends inside <" + name + ">");
       }
       char c = doc.charAt(j);
       if (c == '"' || c == '\'') {
@@ -184,7 +192,7 @@ final class XmlReader {
    * Skips a comment, processing instruction or CDATA section at {@code pos} and returns true; false
    * when a tag is there instead.
    */
-  private boolean skipMarkup() throws S3Xml.Malformed {
+  private boolean skipMarkup() throws Malformed {
     if (doc.startsWith("<?", pos)) {
       pos = indexOf("?>", pos) + 2;
       return true;
@@ -195,45 +203,45 @@ final class XmlReader {
     }
     if (doc.startsWith("<![CDATA[", pos)) {
       if (open.isEmpty()) {
-        throw new S3Xml.Malformed("character data outside the root element");
+        throw new Malformed("character data outside the root element");
       }
       pos = indexOf("]]>", pos) + 3;
       return true;
     }
     if (doc.startsWith("<!", pos)) {
-      throw new S3Xml.Malformed(
+      throw new Malformed(
           "the document declares a type (<!DOCTYPE ...>), which S3 never sends; refused");
     }
     return false;
   }
 
-  private void requireBlank(int from, int to) throws S3Xml.Malformed {
+  private void requireBlank(int from, int to) throws Malformed {
     for (int i = from; i < to; i++) {
       char c = doc.charAt(i);
       if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-        throw new S3Xml.Malformed("text outside the root element at offset " + i);
+        throw new Malformed("text outside the root element at offset " + i);
       }
     }
   }
 
-  private int indexOf(char c, int from) throws S3Xml.Malformed {
+  private int indexOf(char c, int from) throws Malformed {
     int i = doc.indexOf(c, from);
     if (i < 0) {
-      throw new S3Xml.Malformed("the document ends before a '" + c + "'");
+      throw new Malformed("the document ends before a '" + c + "'");
     }
     return i;
   }
 
-  private int indexOf(String s, int from) throws S3Xml.Malformed {
+  private int indexOf(String s, int from) throws Malformed {
     int i = doc.indexOf(s, from);
     if (i < 0) {
-      throw new S3Xml.Malformed("the document ends before a '" + s + "'");
+      throw new Malformed("the document ends before a '" + s + "'");
     }
     return i;
   }
 
   /** Text with its references resolved and its line breaks as XML reads them. */
-  static String decode(String raw) throws S3Xml.Malformed {
+  public static String decode(String raw) throws Malformed {
     if (raw.indexOf('\r') >= 0) {
       raw = raw.replace("\r\n", "\n").replace('\r', '\n');
     }
@@ -247,7 +255,7 @@ final class XmlReader {
       b.append(raw, from, amp);
       int semi = raw.indexOf(';', amp);
       if (semi < 0) {
-        throw new S3Xml.Malformed("a '&' that starts no reference");
+        throw new Malformed("a '&' that starts no reference");
       }
       String ref = raw.substring(amp + 1, semi);
       switch (ref) {
@@ -264,7 +272,7 @@ final class XmlReader {
     return b.append(raw, from, raw.length()).toString();
   }
 
-  private static int codePoint(String ref) throws S3Xml.Malformed {
+  private static int codePoint(String ref) throws Malformed {
     try {
       if (ref.startsWith("#x")) {
         return checked(Integer.parseInt(ref.substring(2), 16), ref);
@@ -275,12 +283,12 @@ final class XmlReader {
     } catch (NumberFormatException e) {
       // Reported below.
     }
-    throw new S3Xml.Malformed("an unknown reference &" + ref + ";");
+    throw new Malformed("an unknown reference &" + ref + ";");
   }
 
-  private static int checked(int cp, String ref) throws S3Xml.Malformed {
+  private static int checked(int cp, String ref) throws Malformed {
     if (cp < 0 || cp > Character.MAX_CODE_POINT || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      throw new S3Xml.Malformed("a reference to no character: &" + ref + ";");
+      throw new Malformed("a reference to no character: &" + ref + ";");
     }
     return cp;
   }

@@ -1,0 +1,113 @@
+package io.storageinit.kit;
+
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+
+/**
+ * Where a redirect may be followed, and where credentials may go: safe by construction.
+ *
+ * <ul>
+ *   <li>Credentials belong to one {@linkplain Origin origin} (scheme, host and port); they are sent
+ *       to that origin only ({@link #mayCarry}), never after a redirect to another scheme, host or
+ *       port.
+ *   <li>A redirect from https to http is refused ({@link #next}) for a request that carries
+ *       credentials or whose next hop would: nothing secret ever goes out in clear text after a
+ *       redirect, and a pre-signed https URL does not silently become plain http.
+ *   <li>At most {@link #MAX_HOPS} redirects; only http and https; relative locations resolve
+ *       against the hop that sent them.
+ * </ul>
+ *
+ * @since 0.4
+ */
+public final class Redirects {
+  /** As browsers and curl: more is a loop. */
+  public static final int MAX_HOPS = 10;
+
+  private Redirects() {}
+
+  /**
+   * A scheme, host and port, as the web's same-origin rule compares them.
+   *
+   * @param scheme lower case
+   * @param host lower case, IPv6 literals in brackets
+   * @param port the explicit port, or the scheme's default
+   */
+  public record Origin(String scheme, String host, int port) {
+    /** The origin of an http(s) URI. */
+    public static Origin of(URI uri) {
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(scheme) ? 443 : 80;
+      String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+      return new Origin(scheme, host, port);
+    }
+
+    @Override
+    public String toString() {
+      return scheme + "://" + host + ":" + port;
+    }
+  }
+
+  /** Whether a status is a redirect with a Location to follow (301, 302, 303, 307, 308). */
+  public static boolean isRedirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+
+  /** Whether credentials configured for {@code owner} may be sent to {@code hop}. */
+  public static boolean mayCarry(Origin owner, URI hop) {
+    return owner.equals(Origin.of(hop));
+  }
+
+  /**
+   * The next hop after {@code current} answered with a redirect to {@code location}.
+   *
+   * @param hops how many redirects were followed before this one
+   * @param credentialed whether the request to {@code current} carried credentials, or the one to
+   *     the next hop would
+   * @param forMessage the URI the user gave, already redacted, for error messages
+   * @throws StorageException {@code INVALID_URI} for a missing or malformed location, another
+   *     scheme than http(s), too many hops, or a downgrade from https to http with credentials
+   */
+  public static URI next(
+      URI current, String location, int hops, boolean credentialed, String forMessage) {
+    if (location == null || location.isBlank()) {
+      throw new StorageException(
+          Kind.INVALID_URI, "URI: " + forMessage + " redirected without a Location");
+    }
+    if (hops >= MAX_HOPS) {
+      throw new StorageException(
+          Kind.INVALID_URI,
+          "URI: " + forMessage + " redirected more than " + MAX_HOPS + " times (a loop?)");
+    }
+    URI next;
+    try {
+      next = current.resolve(new URI(location.trim()));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new StorageException(
+          Kind.INVALID_URI, "URI: " + forMessage + " redirected to a malformed Location");
+    }
+    String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https") || next.getHost() == null) {
+      throw new StorageException(
+          Kind.INVALID_URI,
+          "URI: "
+              + forMessage
+              + " redirected to "
+              + Uris.redact(next.toString())
+              + ", not http(s)");
+    }
+    if (credentialed && "https".equalsIgnoreCase(current.getScheme()) && scheme.equals("http")) {
+      throw new StorageException(
+          Kind.INVALID_URI,
+          "URI: "
+              + forMessage
+              + " redirected from https to "
+              + Uris.redact(next.toString())
+              + ", plain http; the request carries credentials, which are never sent in clear"
+              + " text: point the URI at an https location");
+    }
+    return next;
+  }
+}
