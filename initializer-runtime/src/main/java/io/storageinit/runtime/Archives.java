@@ -2,6 +2,7 @@ package io.storageinit.runtime;
 
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
+import io.storageinit.kit.ArchiveNames;
 import io.storageinit.runtime.Settings.ArchiveLimits;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -32,12 +33,12 @@ import org.slf4j.LoggerFactory;
  * Unpacks a model archive into the destination, safely.
  *
  * <p>KServe's rule decides when: exactly one file was fetched and its name ends in {@code .tar},
- * {@code .tar.gz}, {@code .tgz}, {@code .zip} (or another tar compression Python's tarfile reads).
- * Entries are unpacked into a hidden staging folder inside the destination and checked one by one:
- * a name that is absolute or climbs out with {@code ..}, a symbolic or hard link that leads out, a
- * device file or FIFO, or more entries or bytes than the limits allow refuses the archive whole.
- * Only a fully unpacked, fully checked archive is moved into place; on any failure the staging
- * folder and the archive are removed and the destination is as it was before the archive arrived.
+ * {@code .tar.gz}, {@code .tgz}, {@code .zip} or another suffix of {@link #formatOf}. Entries are
+ * unpacked into a hidden staging folder inside the destination and checked one by one: a name that
+ * is absolute or climbs out with {@code ..}, a symbolic or hard link that leads out, a device file
+ * or FIFO, or more entries or bytes than the limits allow refuses the archive whole. Only a fully
+ * unpacked, fully checked archive is moved into place; on any failure the staging folder and the
+ * archive are removed and the destination is as it was before the archive arrived.
  */
 final class Archives {
   private static final Logger LOG = LoggerFactory.getLogger(Archives.class);
@@ -52,18 +53,17 @@ final class Archives {
 
   private Archives() {}
 
-  /** The archive format a file name announces, as KServe's mimetypes lookup decides. */
+  /**
+   * The archive format a file name announces, as KServe's mimetypes lookup decides: {@code .zip},
+   * or a tar ({@code .tar}, {@code .tar.gz}, {@code .tgz}, {@code .taz}, {@code .tz}, {@code
+   * .tar.bz2}, {@code .tbz2}, {@code .tar.xz}, {@code .txz}). The compression itself is told by the
+   * content, as Python's tarfile does.
+   */
   static Optional<Format> formatOf(String fileName) {
-    String n = fileName.toLowerCase(Locale.ROOT);
-    if (n.endsWith(".zip")) {
-      return Optional.of(Format.ZIP);
-    }
-    for (String suffix : List.of(".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")) {
-      if (n.endsWith(suffix)) {
-        return Optional.of(Format.TAR);
-      }
-    }
-    return Optional.empty();
+    ArchiveNames.Type t = ArchiveNames.type(fileName);
+    return t == null
+        ? Optional.empty()
+        : Optional.of(t == ArchiveNames.Type.ZIP ? Format.ZIP : Format.TAR);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.storageinit.api.ModelValidator;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
 import io.storageinit.api.StorageProvider;
+import io.storageinit.kit.Uris;
 import io.storageinit.runtime.PluginLoader.PluginSource;
 import java.nio.file.Path;
 import java.util.ArrayList;

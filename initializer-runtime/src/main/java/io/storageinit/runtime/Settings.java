@@ -35,7 +35,17 @@ record Settings(
     Optional<List<String>> validators,
     Optional<java.nio.file.Path> cacheDir,
     long cacheMaxBytes,
-    Map<String, String> storageConfig) {
+    Map<String, String> storageConfig,
+    Pace pace) {
+
+  /**
+   * The slowest a transfer may be: each stream must deliver at least {@code minRate} bytes per
+   * second, averaged over {@code window} (a {@code minRate} of 0 switches the check off), and the
+   * whole run must end within {@code deadline}, if one is set.
+   */
+  record Pace(long minRate, Duration window, Optional<Duration> deadline) {
+    static final Pace UNCHECKED = new Pace(0, Duration.ofSeconds(30), Optional.empty());
+  }
 
   /** How sources already on a local file system reach the destination. */
   enum LocalMode {
@@ -107,6 +117,14 @@ record Settings(
             .map(v -> java.nio.file.Path.of(v.trim()));
     long cacheMax = r.size("STORAGE_CACHE_MAX_BYTES", 50L << 30, 1, Long.MAX_VALUE);
     Map<String, String> storageConfig = r.storageConfig();
+    Pace pace =
+        new Pace(
+            r.size("STORAGE_MIN_RATE", 1024, 0, 1L << 40),
+            Duration.ofSeconds(r.integer("STORAGE_MIN_RATE_WINDOW_SECONDS", 30, 1, 86_400)),
+            r.get("STORAGE_DEADLINE_SECONDS").isEmpty()
+                ? Optional.empty()
+                : Optional.of(
+                    Duration.ofSeconds(r.integer("STORAGE_DEADLINE_SECONDS", 0, 1, 7 * 86_400))));
     r.throwIfProblems();
     return new Settings(
         concurrency,
@@ -123,7 +141,8 @@ record Settings(
         validators,
         cacheDir,
         cacheMax,
-        storageConfig);
+        storageConfig,
+        pace);
   }
 
   /** Reads values, collecting problems instead of failing on the first. */

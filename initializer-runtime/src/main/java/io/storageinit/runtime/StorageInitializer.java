@@ -10,6 +10,7 @@ import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
 import io.storageinit.api.StorageProvider;
+import io.storageinit.kit.Uris;
 import io.storageinit.runtime.PluginRegistry.ProviderEntry;
 import io.storageinit.runtime.Settings.LocalMode;
 import io.storageinit.runtime.TransferEngine.Planned;
@@ -75,6 +76,9 @@ public final class StorageInitializer implements AutoCloseable {
     this(env, secrets, registry, Retrier.Sleeper.REAL, PREPARE_WAIT);
   }
 
+  /** When this run started ({@link System#nanoTime}): the deadline counts from here. */
+  private final long started;
+
   /**
    * @param sleeper how retries wait
    * @param prepareWait how long the check waits for validators to get ready ({@link #PREPARE_WAIT})
@@ -86,6 +90,7 @@ public final class StorageInitializer implements AutoCloseable {
       Retrier.Sleeper sleeper,
       java.time.Duration prepareWait) {
     this.prepareWait = prepareWait;
+    this.started = System.nanoTime();
     this.env = Map.copyOf(env);
     this.secrets = secrets;
     secrets.addFromEnvironment(env);
@@ -230,7 +235,8 @@ public final class StorageInitializer implements AutoCloseable {
   }
 
   private TransferEngine engine() {
-    return new TransferEngine(settings.concurrency(), settings.partSize(), retrier, stats);
+    return new TransferEngine(
+        settings.concurrency(), settings.partSize(), retrier, stats, settings.pace(), started);
   }
 
   /**

@@ -86,11 +86,28 @@ final class TransferEngine {
   private final ThreadLocal<ByteBuffer> directBuffers =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(DIRECT_BUFFER_SIZE));
 
+  private final Settings.Pace pace;
+
+  /** When the run started ({@link System#nanoTime}), for the deadline. */
+  private final long runStarted;
+
   TransferEngine(int concurrency, long partSize, Retrier retrier, TransferStats stats) {
+    this(concurrency, partSize, retrier, stats, Settings.Pace.UNCHECKED, System.nanoTime());
+  }
+
+  TransferEngine(
+      int concurrency,
+      long partSize,
+      Retrier retrier,
+      TransferStats stats,
+      Settings.Pace pace,
+      long runStarted) {
     this.concurrency = concurrency;
     this.partSize = partSize;
     this.retrier = retrier;
     this.stats = stats;
+    this.pace = pace;
+    this.runStarted = runStarted;
   }
 
   /** The hidden sibling a file is written to before its final rename. */
@@ -135,6 +152,7 @@ final class TransferEngine {
     private final List<CompletableFuture<Void>> all = new ArrayList<>();
     private final Set<Path> folders = new java.util.HashSet<>();
     private final Map<Path, Set<String>> contents = new HashMap<>();
+    private final Watch watch;
     private boolean logged;
 
     private Session(StorageClient client) {
@@ -149,6 +167,7 @@ final class TransferEngine {
                 t.setDaemon(true);
                 return t;
               });
+      this.watch = Watch.start(pace, runStarted, failure);
     }
 
     /**
@@ -190,7 +209,8 @@ final class TransferEngine {
       boolean leftovers =
           unknown || present.contains("." + name + PARTIAL) || present.contains("." + name + PARTS);
       FileJob job =
-          new FileJob(client, p, ranged && p.object().rangedReads(), part, leftovers, failure);
+          new FileJob(
+              client, p, ranged && p.object().rangedReads(), part, leftovers, failure, watch);
       return job.tasks(folders);
     }
 
@@ -243,12 +263,17 @@ final class TransferEngine {
         }
         done.join();
       } catch (CompletionException e) {
-        throw asStorageException(e.getCause());
+        // The first failure, not a task's "cancelled after another failure" that came before it.
+        Throwable first = failure.get();
+        throw asStorageException(first != null ? first : e.getCause());
       }
     }
 
     @Override
     public void close() {
+      if (watch != null) {
+        watch.stop();
+      }
       pool.shutdownNow();
       try {
         pool.awaitTermination(5, TimeUnit.SECONDS);
@@ -342,6 +367,7 @@ final class TransferEngine {
     private final boolean rangedReads;
     private final long partSize;
     private final AtomicReference<Throwable> failure;
+    private final Watch watch;
 
     /** Whether a partial or parts file of an earlier run may be in the way. */
     private final boolean leftovers;
@@ -363,8 +389,10 @@ final class TransferEngine {
         boolean rangedReads,
         long partSize,
         boolean leftovers,
-        AtomicReference<Throwable> failure) {
+        AtomicReference<Throwable> failure,
+        Watch watch) {
       this.client = client;
+      this.watch = watch;
       this.partSize = partSize;
       this.leftovers = leftovers;
       this.object = p.object();
@@ -536,9 +564,15 @@ final class TransferEngine {
             return;
           }
           InputStream in = ranged ? client.read(object, from, want) : client.read(object, 0, -1);
+          Watch.Stream watched = watch == null ? null : watch.add(in);
           try {
-            written += copy(in, offset + written, want);
+            written += copy(in, offset + written, want, watched);
+          } catch (ReadFailure e) {
+            throw watched != null && watched.stalled() ? e.because(watched.why()) : e;
           } finally {
+            if (watched != null) {
+              watch.remove(watched);
+            }
             TransferEngine.closeQuietly(in);
           }
           if (length >= 0 && written < length) {
@@ -561,7 +595,9 @@ final class TransferEngine {
           retryOrGiveUp(e, attemptsWithoutProgress, attempts, e.retryAfter().orElse(null));
         } catch (ReadFailure e) {
           written += e.bytes;
-          attemptsWithoutProgress = written > before ? 1 : attemptsWithoutProgress + 1;
+          // A trickle cut off by the watch is no progress, or it would earn attempts for ever.
+          attemptsWithoutProgress =
+              written > before && !e.stalled ? 1 : attemptsWithoutProgress + 1;
           retryOrGiveUp(e.getCause(), attemptsWithoutProgress, attempts, null);
         } catch (UncheckedIOException e) {
           attemptsWithoutProgress = written > before ? 1 : attemptsWithoutProgress + 1;
@@ -598,11 +634,12 @@ final class TransferEngine {
     }
 
     /** Copies a stream to the channel at {@code position}; read failures carry the bytes copied. */
-    private long copy(InputStream in, long position, long max) throws IOException {
+    private long copy(InputStream in, long position, long max, Watch.Stream watched)
+        throws IOException {
       long total =
           in instanceof ReadableByteChannel source
-              ? copyDirect(source, position, max)
-              : copyThroughHeap(in, position, max);
+              ? copyDirect(source, position, max, watched)
+              : copyThroughHeap(in, position, max, watched);
       if (max >= 0 && total == max && in.read() >= 0) {
         throw new StorageException(
             Kind.INTEGRITY,
@@ -615,7 +652,8 @@ final class TransferEngine {
       return total;
     }
 
-    private long copyThroughHeap(InputStream in, long position, long max) throws IOException {
+    private long copyThroughHeap(InputStream in, long position, long max, Watch.Stream watched)
+        throws IOException {
       byte[] buf = heapBuffers.get();
       long total = 0;
       while (max < 0 || total < max) {
@@ -630,12 +668,16 @@ final class TransferEngine {
         }
         write(ByteBuffer.wrap(buf, 0, n), position + total);
         total += n;
+        if (watched != null) {
+          watched.bytes = total;
+        }
       }
       return total;
     }
 
     /** As {@link #copyThroughHeap}, through a direct buffer the bytes never leave. */
-    private long copyDirect(ReadableByteChannel in, long position, long max) throws IOException {
+    private long copyDirect(ReadableByteChannel in, long position, long max, Watch.Stream watched)
+        throws IOException {
       ByteBuffer buf = directBuffers.get();
       long total = 0;
       while (max < 0 || total < max) {
@@ -655,6 +697,9 @@ final class TransferEngine {
         buf.flip();
         write(buf, position + total);
         total += n;
+        if (watched != null) {
+          watched.bytes = total;
+        }
       }
       return total;
     }
@@ -781,10 +826,21 @@ final class TransferEngine {
   private static final class ReadFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final long bytes;
+    final boolean stalled;
 
     ReadFailure(long bytes, IOException cause) {
+      this(bytes, cause, false);
+    }
+
+    private ReadFailure(long bytes, IOException cause, boolean stalled) {
       super(cause.getMessage(), cause);
       this.bytes = bytes;
+      this.stalled = stalled;
+    }
+
+    /** The same failure, told by what the watch saw rather than by the closed stream. */
+    ReadFailure because(String why) {
+      return new ReadFailure(bytes, new IOException(why, getCause()), true);
     }
   }
 

@@ -2,6 +2,7 @@ package io.storageinit.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.storageinit.kit.Uris;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

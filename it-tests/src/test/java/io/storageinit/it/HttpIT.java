@@ -302,6 +302,15 @@ class HttpIT {
       assertUnpacked(fetch(Map.of(), "m.tgz"));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+        strings = {"m.tar.bz2", "m.tbz2", "m.tar.xz", "m.txz", "m.taz", "m.tz"})
+    void everyTarSuffixKServeUnpacks(String name) throws Exception {
+      TestArchives.tar(www.resolve(name), model);
+      server.contentType(name, "application/x-tar");
+      assertUnpacked(fetch(Map.of(), name));
+    }
+
     @Test
     void zip() throws Exception {
       Map<String, byte[]> files = new LinkedHashMap<>();

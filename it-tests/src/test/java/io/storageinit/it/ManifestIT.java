@@ -2,7 +2,6 @@ package io.storageinit.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +15,8 @@ import org.yaml.snakeyaml.Yaml;
  * accepts, with exactly the installed plugins' URI formats.
  */
 class ManifestIT {
-  static final Path KSERVE =
-      Path.of(System.getProperty("shared.dir", "../../shared")).resolve("kserve");
+  /** KServe's CRD, copied into the test resources (see kserve/README.md there). */
+  static final String CRD = "/kserve/serving.kserve.io_clusterstoragecontainers.yaml";
 
   @TempDir Path tmp;
 
@@ -26,8 +25,9 @@ class ManifestIT {
     Map<String, Object> crd =
         new Yaml()
             .load(
-                Files.readString(
-                    KSERVE.resolve("serving.kserve.io_clusterstoragecontainers.yaml")));
+                new String(
+                    ManifestIT.class.getResourceAsStream(CRD).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8));
     Map<String, Object> spec = (Map<String, Object>) crd.get("spec");
     Map<String, Object> version = ((List<Map<String, Object>>) spec.get("versions")).get(0);
     return (Map<String, Object>)

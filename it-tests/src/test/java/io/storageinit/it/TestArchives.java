@@ -33,12 +33,26 @@ final class TestArchives {
 
   static Path tar(Path file, TarBody body) throws IOException {
     try (OutputStream raw = Files.newOutputStream(file);
-        OutputStream out = file.toString().endsWith("gz") ? new GZIPOutputStream(raw) : raw;
+        OutputStream out = compressed(file.getFileName().toString(), raw);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       body.write(tar);
     }
     return file;
+  }
+
+  /** The compression a tar's name announces: gzip, bzip2, xz or none. */
+  private static OutputStream compressed(String name, OutputStream raw) throws IOException {
+    if (name.endsWith("gz") || name.endsWith(".taz") || name.endsWith(".tz")) {
+      return new GZIPOutputStream(raw);
+    }
+    if (name.endsWith("bz2")) {
+      return new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(raw);
+    }
+    if (name.endsWith("xz")) {
+      return new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(raw);
+    }
+    return raw;
   }
 
   static void addFile(TarArchiveOutputStream tar, String name, byte[] data) throws IOException {

@@ -60,6 +60,8 @@ public final class TestHttpServer implements AutoCloseable {
   private final AtomicInteger unavailableLeft = new AtomicInteger();
   private volatile int retryAfterSeconds;
   private volatile long bytesPerSecond;
+  private volatile long dripMillis;
+  private final AtomicInteger shiftedRangesLeft = new AtomicInteger();
   private final AtomicLong bodyBytes = new AtomicLong();
 
   private TestHttpServer(Path root, HttpServer server) {
@@ -136,6 +138,24 @@ public final class TestHttpServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Sends each body one byte at a time, {@code millis} apart (0: off): a server that is never quite
+   * silent, so no read times out.
+   */
+  public TestHttpServer drip(long millis) {
+    this.dripMillis = millis;
+    return this;
+  }
+
+  /**
+   * The next {@code times} ranged answers are of the range one byte further on than asked, with a
+   * Content-Range saying so: a server (or a cache in front of one) that answers another range.
+   */
+  public TestHttpServer shiftRanges(int times) {
+    this.shiftedRangesLeft.set(times);
+    return this;
+  }
+
   /** Redirects {@code path} to {@code location} with a 302. */
   public TestHttpServer redirect(String path, String location) {
     redirects.put("/" + path, location);
@@ -203,6 +223,12 @@ public final class TestHttpServer implements AutoCloseable {
             ex.sendResponseHeaders(416, -1);
             return;
           }
+          if (from > 0
+              && to < size - 1
+              && shiftedRangesLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            from++;
+            to++;
+          }
           h.set("Content-Range", "bytes " + from + "-" + to + "/" + size);
           status = 206;
         }
@@ -230,7 +256,7 @@ public final class TestHttpServer implements AutoCloseable {
       long sent = 0;
       long started = System.nanoTime();
       while (sent < length) {
-        int want = (int) Math.min(buf.length, length - sent);
+        int want = (int) Math.min(dripMillis > 0 ? 1 : buf.length, length - sent);
         if (sent + want > cutAt) {
           want = (int) (cutAt - sent);
         }
@@ -246,6 +272,15 @@ public final class TestHttpServer implements AutoCloseable {
         out.write(buf, 0, n);
         sent += n;
         bodyBytes.addAndGet(n);
+        if (dripMillis > 0) {
+          out.flush();
+          try {
+            Thread.sleep(dripMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+          }
+        }
         long bps = bytesPerSecond;
         if (bps > 0) {
           long due = started + sent * 1_000_000_000L / bps;

@@ -771,6 +771,54 @@ public final class Http1 implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads one response from {@code bytes} as if a server had sent them: for tests and fuzzing of
+   * the parser alone, with no socket.
+   */
+  static Response parse(String method, byte[] bytes) throws IOException {
+    Http1 client = builder().build();
+    Connection c = client.new Connection("test", new BytesWire(bytes));
+    return c.response(method);
+  }
+
+  /** Bytes given up front, as a wire: what {@link #parse} reads. */
+  private static final class BytesWire extends Wire {
+    private final ByteBuffer in;
+
+    BytesWire(byte[] bytes) {
+      this.in = ByteBuffer.wrap(bytes);
+    }
+
+    @Override
+    int read(byte[] b, int off, int len) {
+      if (!in.hasRemaining()) {
+        return -1;
+      }
+      int n = Math.min(len, in.remaining());
+      in.get(b, off, n);
+      return n;
+    }
+
+    @Override
+    int read(ByteBuffer dst) {
+      if (!in.hasRemaining()) {
+        return -1;
+      }
+      int n = Math.min(dst.remaining(), in.remaining());
+      ByteBuffer slice = in.slice();
+      slice.limit(n);
+      dst.put(slice);
+      in.position(in.position() + n);
+      return n;
+    }
+
+    @Override
+    void write(byte[] b) {}
+
+    @Override
+    void close() {}
+  }
+
   /** The bytes under a connection. */
   private abstract static class Wire {
     abstract int read(byte[] b, int off, int len) throws IOException;

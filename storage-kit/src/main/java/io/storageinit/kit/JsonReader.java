@@ -300,8 +300,12 @@ public final class JsonReader {
           throw new Malformed(
               "a number longer than " + MAX_NUMBER + " characters at offset " + start);
         }
-        return new java.math.BigDecimal(
-            new String(in, start, at - start, StandardCharsets.US_ASCII));
+        try {
+          return new java.math.BigDecimal(
+              new String(in, start, at - start, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+          throw new Malformed("a number out of range at offset " + start);
+        }
       }
     }
   }

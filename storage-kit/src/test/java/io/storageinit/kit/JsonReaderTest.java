@@ -129,6 +129,32 @@ class JsonReaderTest {
   }
 
   @Test
+  void aTreeKeepsOrderTypesAndNesting() throws Exception {
+    Object v =
+        JsonReader.parse(
+            "{\"b\":[1,-2.5,true,null,\"x\"],\"a\":{\"n\":12345678901234567890}}"
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(v).isInstanceOf(java.util.Map.class);
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> m = (java.util.Map<String, Object>) v;
+    assertThat(m.keySet()).containsExactly("b", "a");
+    @SuppressWarnings("unchecked")
+    java.util.List<Object> b = (java.util.List<Object>) m.get("b");
+    assertThat(b).containsExactly(1L, new java.math.BigDecimal("-2.5"), true, null, "x");
+    assertThat(((java.util.Map<?, ?>) m.get("a")).get("n"))
+        .isEqualTo(new java.math.BigDecimal("12345678901234567890"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1e9999999999999", "[1E-99999999999]"})
+  void numbersBeyondWhatADecimalHoldsAreRefused(String text) {
+    // Found by JsonReaderFuzz: BigDecimal refuses such exponents with its own exception.
+    assertThatThrownBy(() -> JsonReader.parse(text.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(Malformed.class)
+        .hasMessageContaining("out of range");
+  }
+
+  @Test
   void bytesThatAreNotUtf8AreRefused() {
     byte[] bad = Arrays.copyOf("{\"a\":\"".getBytes(StandardCharsets.US_ASCII), 10);
     bad[6] = (byte) 0xc3;

@@ -1,0 +1,187 @@
+package io.storageinit.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.storageinit.http.TestHttpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real command against HTTP(S) servers that misbehave as a hostile or broken server would:
+ * redirects that would carry credentials where they do not belong, ranged answers of another range,
+ * a body that trickles a byte at a time, and configured header values that would split a request.
+ */
+class HostileHttpServersIT {
+  @TempDir Path tmp;
+  Path www;
+  Path dest;
+  TestHttpServer server;
+
+  static final String TOKEN = "Bearer s3cr3t-t0ken-7731";
+
+  @BeforeEach
+  void start() throws Exception {
+    www = Files.createDirectories(tmp.resolve("www"));
+    dest = tmp.resolve("mnt/models");
+    server = TestHttpServer.start(www);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  byte[] publish(Path folder, String name, int size) throws Exception {
+    byte[] data = new byte[size];
+    new Random(size).nextBytes(data);
+    Files.write(folder.resolve(name), data);
+    return data;
+  }
+
+  /** Fast retries, so that a test of giving up takes seconds. */
+  static Map<String, String> env(String... pairs) {
+    Map<String, String> env = new HashMap<>();
+    env.put("STORAGE_RETRY_INITIAL_DELAY_MS", "10");
+    env.put("STORAGE_RETRY_MAX_DELAY_MS", "50");
+    for (int i = 0; i < pairs.length; i += 2) {
+      env.put(pairs[i], pairs[i + 1]);
+    }
+    return env;
+  }
+
+  @Test
+  void anHttpsToHttpRedirectWithCredentialsIsRefusedAndNothingGoesOutInClearText()
+      throws Exception {
+    TestCertificates certs = TestCertificates.create(tmp);
+    Path plainRoot = Files.createDirectories(tmp.resolve("plain"));
+    publish(plainRoot, "model.bin", 1000);
+    try (TestHttpServer tls = TestHttpServer.startTls(www, certs.serverContext());
+        TestHttpServer plain = TestHttpServer.start(plainRoot)) {
+      tls.redirect("model.bin", "http://127.0.0.1:" + plain.port() + "/model.bin");
+      Cli.Result r =
+          Cli.run(
+              env(
+                  "STORAGE_HTTP_CA_BUNDLE",
+                  certs.pem().toString(),
+                  "127.0.0.1-headers",
+                  "{\"Authorization\": \"" + TOKEN + "\"}"),
+              tls.url("model.bin"),
+              dest.toString());
+      assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+      assertThat(r.output()).contains("redirected from https to").contains("clear text");
+      assertThat(r.output()).doesNotContain("s3cr3t");
+      assertThat(plain.requests()).as("nothing was asked in clear text").isEmpty();
+      assertThat(dest.resolve("model.bin")).doesNotExist();
+    }
+  }
+
+  @Test
+  void credentialsStayWithTheSchemeHostAndPortTheyWereGivenFor() throws Exception {
+    Path otherRoot = Files.createDirectories(tmp.resolve("other"));
+    byte[] data = publish(otherRoot, "model.bin", 5000);
+    // The same host, another port: another origin.
+    try (TestHttpServer otherPort = TestHttpServer.start(otherRoot)) {
+      server.redirect("model.bin", "http://127.0.0.1:" + otherPort.port() + "/model.bin");
+      Cli.Result r =
+          Cli.run(
+              env("127.0.0.1-headers", "{\"Authorization\": \"" + TOKEN + "\"}"),
+              server.url("model.bin"),
+              dest.toString());
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+      assertThat(server.requests())
+          .isNotEmpty()
+          .allMatch(s -> TOKEN.equals(s.header("Authorization")));
+      assertThat(otherPort.requests())
+          .isNotEmpty()
+          .allMatch(s -> s.header("Authorization") == null);
+    }
+  }
+
+  @Test
+  void aRangedAnswerOfAnotherRangeIsRetriedAndNeverWrittenAtTheAskedOffset() throws Exception {
+    byte[] data = publish(www, "model.bin", 3 << 20);
+    server.shiftRanges(2);
+    Cli.Result r =
+        Cli.run(
+            env("STORAGE_PART_SIZE", "256KiB", "STORAGE_CONCURRENCY", "2"),
+            server.url("model.bin"),
+            dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.output()).contains("with Content-Range");
+    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+  }
+
+  @Test
+  void aServerThatKeepsAnsweringAnotherRangeFailsAsAnIntegrityError() throws Exception {
+    publish(www, "model.bin", 3 << 20);
+    server.shiftRanges(1_000);
+    Cli.Result r =
+        Cli.run(
+            env("STORAGE_PART_SIZE", "256KiB", "STORAGE_MAX_ATTEMPTS", "2"),
+            server.url("model.bin"),
+            dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(6);
+    assertThat(r.output()).contains("with Content-Range 'bytes ");
+    assertThat(dest.resolve("model.bin")).doesNotExist();
+  }
+
+  @Test
+  void aServerThatTricklesBytesIsCutOffByTheMinimumRate() throws Exception {
+    publish(www, "model.bin", 100_000);
+    server.drip(200);
+    long started = System.nanoTime();
+    Cli.Result r =
+        Cli.run(
+            env(
+                "STORAGE_MIN_RATE_WINDOW_SECONDS", "2",
+                "STORAGE_MIN_RATE", "1KiB",
+                "STORAGE_MAX_ATTEMPTS", "2"),
+            server.url("model.bin"),
+            dest.toString());
+    long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(5);
+    assertThat(r.output()).contains("slower than STORAGE_MIN_RATE=1024 bytes/s");
+    assertThat(seconds).as("bounded by the windows, not by the file").isLessThan(30);
+    assertThat(dest.resolve("model.bin")).doesNotExist();
+  }
+
+  @Test
+  void theDeadlineEndsARunThatWouldGoOnForHours() throws Exception {
+    publish(www, "model.bin", 100_000);
+    server.drip(100);
+    Cli.Result r =
+        Cli.run(
+            env("STORAGE_MIN_RATE", "0", "STORAGE_DEADLINE_SECONDS", "3"),
+            server.url("model.bin"),
+            dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(5);
+    assertThat(r.output()).contains("did not finish within STORAGE_DEADLINE_SECONDS=3");
+    assertThat(dest.resolve("model.bin")).doesNotExist();
+  }
+
+  @Test
+  void aHeaderValueWithALineBreakIsAConfigErrorThatNamesTheVariableButNotTheValue()
+      throws Exception {
+    publish(www, "model.bin", 100);
+    Cli.Result r =
+        Cli.run(
+            env("127.0.0.1-headers", "{\"Authorization\": \"Bearer s3cr3t\\r\\nX-Injected: yes\"}"),
+            server.url("model.bin"),
+            dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+    assertThat(r.output())
+        .contains("127.0.0.1-headers")
+        .contains("Authorization")
+        .contains("line break");
+    assertThat(r.output()).doesNotContain("s3cr3t").doesNotContain("X-Injected");
+    assertThat(server.requests()).isEmpty();
+  }
+}
