@@ -4,6 +4,11 @@
 #
 #   bench/http-bench.sh [SIZE_MIB=1024] [ROUNDS=3]
 #
+#   BENCH_TLS=1        serve HTTPS (a CA and certificate made with openssl) and add the JDK's own
+#                      java.net.http.HttpClient (bench/JdkHttpClientGet.java) as a peer
+#   BASELINE_DIST=DIR  also run another build of storage-initializer (DIR/bin/storage-initializer),
+#                      e.g. the one before a change, side by side as "baseline"
+#
 # Installs nginx, aria2 and GNU time from Debian when missing; builds the distribution when missing.
 set -euo pipefail
 SIZE_MIB=${1:-1024}
@@ -26,20 +31,35 @@ if [ ! -f "$model" ] || [ "$(stat -c %s "$model")" -ne $((SIZE_MIB * 1048576)) ]
   head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$model"
 fi
 want=$(sha256sum "$model" | cut -d' ' -f1)
-start_nginx "$work" "$work/www" "$port"
-url="http://127.0.0.1:$port/model.bin"
+scheme=http
+tls_env=()
+tools=(storage-initializer curl aria2c)
+if [ -n "${BENCH_TLS:-}" ]; then
+  make_tls_pair "$work/tls"
+  start_nginx "$work" "$work/www" "$port" "$work/tls/server.pem" "$work/tls/server.key"
+  scheme=https
+  tls_env=(STORAGE_HTTP_CA_BUNDLE="$work/tls/ca.pem")
+  mkdir -p "$work/classes"
+  javac -d "$work/classes" "$here/JdkHttpClientGet.java"
+  tools+=(jdk-httpclient)
+else
+  start_nginx "$work" "$work/www" "$port"
+fi
+[ -n "${BASELINE_DIST:-}" ] && tools+=(baseline)
+url="$scheme://127.0.0.1:$port/model.bin"
 cat "$model" > /dev/null # the server reads from page cache for every tool alike
 
 declare -A total_s peak_kb
-tools=(storage-initializer curl aria2c)
 run() {
   local tool=$1 out="$work/out/$1"
   rm -rf "$out"; mkdir -p "$out"
   local cmd
   case $tool in
-    storage-initializer) cmd=("$dist/bin/storage-initializer" "$url" "$out") ;;
-    curl) cmd=(curl -sS -o "$out/model.bin" "$url") ;;
-    aria2c) cmd=(aria2c -q -x8 -s8 -k1M --file-allocation=none --allow-overwrite=true -d "$out" -o model.bin "$url") ;;
+    storage-initializer) cmd=(env "${tls_env[@]}" "$dist/bin/storage-initializer" "$url" "$out") ;;
+    baseline) cmd=(env "${tls_env[@]}" "$BASELINE_DIST/bin/storage-initializer" "$url" "$out") ;;
+    curl) cmd=(curl -sS ${BENCH_TLS:+--cacert "$work/tls/ca.pem"} -o "$out/model.bin" "$url") ;;
+    aria2c) cmd=(aria2c -q -x8 -s8 -k1M --file-allocation=none --allow-overwrite=true ${BENCH_TLS:+--ca-certificate="$work/tls/ca.pem"} -d "$out" -o model.bin "$url") ;;
+    jdk-httpclient) cmd=(java -cp "$work/classes" JdkHttpClientGet "$url" "$out/model.bin" "$work/tls/ca.pem") ;;
   esac
   # Each tool starts with no dirty pages of an earlier run left for the kernel to write back.
   sync
@@ -63,7 +83,7 @@ done
 
 ours=$(echo "${total_s[storage-initializer]} / $ROUNDS" | bc -l)
 echo
-echo "HTTP download of ${SIZE_MIB} MiB from nginx on loopback, mean of $ROUNDS interleaved rounds"
+echo "${scheme^^} download of ${SIZE_MIB} MiB from nginx on loopback, mean of $ROUNDS interleaved rounds"
 printf '| %-20s | %9s | %22s | %13s |\n' tool "mean s" "time / ours (>1 slower)" "peak RSS MiB"
 printf '|%s|%s|%s|%s|\n' ---------------------- ----------- ------------------------ ---------------
 for t in "${tools[@]}"; do

@@ -1,7 +1,11 @@
 # Shared by the bench scripts: nginx on loopback over a folder, stopped when the script exits.
-# start_nginx WORK_DIR ROOT PORT
+# start_nginx WORK_DIR ROOT PORT [CERT KEY]   (with CERT and KEY: HTTPS)
 start_nginx() {
-  local work=$1 root=$2 port=$3
+  local work=$1 root=$2 port=$3 listen="127.0.0.1:$3" tls=""
+  if [ $# -ge 5 ]; then
+    listen="127.0.0.1:$port ssl"
+    tls="ssl_certificate $4; ssl_certificate_key $5;"
+  fi
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
   NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -23,7 +27,8 @@ http {
   uwsgi_temp_path $work/nginx;
   scgi_temp_path $work/nginx;
   server {
-    listen 127.0.0.1:$port;
+    listen $listen;
+    $tls
     root $root;
   }
 }
@@ -59,4 +64,19 @@ with open(path, "wb") as f:
         f.write(os.urandom(chunk))
         left -= chunk
 PY
+}
+
+# make_tls_pair DIR: a CA (DIR/ca.pem) and a server certificate for 127.0.0.1 signed by it
+# (DIR/server.pem, DIR/server.key), made with openssl.
+make_tls_pair() {
+  local d=$1
+  [ -f "$d/server.pem" ] && return
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=bench-ca \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\n' > "$d/san.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 30 -extfile "$d/san.ext" -out "$d/server.pem" 2>/dev/null
 }

@@ -7,43 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real command against HTTP(S) servers that misbehave as a hostile or broken server would:
  * redirects that would carry credentials where they do not belong, ranged answers of another range,
  * a body that trickles a byte at a time, and configured header values that would split a request.
  */
-class HostileHttpServersIT {
-  @TempDir Path tmp;
-  Path www;
-  Path dest;
-  TestHttpServer server;
-
+class HostileHttpServersIT extends HttpServerFixture {
   static final String TOKEN = "Bearer s3cr3t-t0ken-7731";
-
-  @BeforeEach
-  void start() throws Exception {
-    www = Files.createDirectories(tmp.resolve("www"));
-    dest = tmp.resolve("mnt/models");
-    server = TestHttpServer.start(www);
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
-
-  byte[] publish(Path folder, String name, int size) throws Exception {
-    byte[] data = new byte[size];
-    new Random(size).nextBytes(data);
-    Files.write(folder.resolve(name), data);
-    return data;
-  }
 
   /** Fast retries, so that a test of giving up takes seconds. */
   static Map<String, String> env(String... pairs) {

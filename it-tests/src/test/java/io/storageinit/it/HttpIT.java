@@ -12,41 +12,12 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The real command against a real HTTP server, with the faults a download meets. */
-class HttpIT {
-  @TempDir Path tmp;
-  Path www;
-  Path dest;
-  TestHttpServer server;
-
-  @BeforeEach
-  void start() throws Exception {
-    www = Files.createDirectories(tmp.resolve("www"));
-    dest = tmp.resolve("mnt/models");
-    server = TestHttpServer.start(www);
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
-
-  byte[] publish(String name, int size) throws Exception {
-    byte[] data = new byte[size];
-    new Random(size).nextBytes(data);
-    Files.write(www.resolve(name), data);
-    return data;
-  }
-
-  Cli.Result fetch(Map<String, String> env, String name) throws Exception {
-    return Cli.run(env, server.url(name), dest.toString());
-  }
+class HttpIT extends HttpServerFixture {
 
   @Test
   void aFileLandsUnderItsBaseNameByteForByte() throws Exception {

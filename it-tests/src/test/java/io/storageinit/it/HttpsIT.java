@@ -82,7 +82,7 @@ class HttpsIT {
               dest);
       assertThat(r.exitCode()).as(r.output()).isZero();
       assertThat(dest.resolve("model.bin")).hasSize(5);
-      // The JDK asks without credentials first, and answers the 407 with them.
+      // Every CONNECT carries the proxy's credentials; no request inside the tunnel does.
       assertThat(proxy.heads()).allMatch(h -> h.startsWith("CONNECT 127.0.0.1:" + server.port()));
       assertThat(proxy.tunnels()).isPositive();
       assertThat(server.requests().subList(before, server.requests().size()))

@@ -1,16 +1,17 @@
 package io.storageinit.hdfs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.storageinit.api.ProviderContext;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
+import io.storageinit.kit.Headers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -41,7 +42,6 @@ record HdfsSettings(
     OptionalInt threads,
     Path secretDir) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   static final String DEFAULT_SECRET_DIR = "/var/secrets/kserve-hdfscreds";
   static final Set<String> BASE64_KEYS = Set.of("KERBEROS_KEYTAB", "TLS_CERT", "TLS_KEY", "TLS_CA");
 
@@ -129,28 +129,12 @@ record HdfsSettings(
       return Map.of();
     }
     context.registerSecret(text.get());
-    JsonNode node;
-    try {
-      node = JSON.readTree(text.get());
-    } catch (IOException e) {
-      node = null;
+    List<String> problems = new ArrayList<>();
+    Map<String, String> headers = Headers.fromJson(text.get(), "HEADERS in " + dir, problems);
+    if (headers == null) {
+      throw new StorageException(Kind.INVALID_CONFIG, String.join("; ", problems));
     }
-    if (node == null || !node.isObject()) {
-      // Never echo the value: it usually carries a token.
-      throw new StorageException(
-          Kind.INVALID_CONFIG,
-          "HEADERS in "
-              + dir
-              + " must be a JSON object of header names to values, e.g."
-              + " {\"Authorization\": \"Bearer ...\"}");
-    }
-    Map<String, String> headers = new LinkedHashMap<>();
-    node.fields()
-        .forEachRemaining(
-            e -> {
-              headers.put(e.getKey(), e.getValue().asText());
-              context.registerSecret(e.getValue().asText());
-            });
+    headers.values().forEach(context::registerSecret);
     return Map.copyOf(headers);
   }
 

@@ -6,9 +6,6 @@ import io.storageinit.api.StorageException.Kind;
 import io.storageinit.kit.Env;
 import io.storageinit.kit.Headers;
 import io.storageinit.kit.HttpProxies;
-import io.storageinit.kit.JsonReader;
-import io.storageinit.kit.Malformed;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,50 +99,14 @@ record HttpSettings(
         Map.copyOf(headers), ca, insecure, connect, read, HttpProxies.from(context));
   }
 
-  /**
-   * The header fields of one {@code <host>-headers} variable, or null (with a problem) when it is
-   * not a JSON object of valid fields. Problems name the variable and the field, never a value.
-   */
+  /** The fields of one {@code <host>-headers} variable that are ours to send; null if invalid. */
   private static Map<String, String> headerObject(
       String name, String value, List<String> problems) {
-    Object json;
-    try {
-      json = JsonReader.parse(value.getBytes(StandardCharsets.UTF_8));
-    } catch (Malformed e) {
-      // Never echo the value, nor the reader's message (it may quote it): it usually holds a token.
-      problems.add(name + " is not valid JSON (expected e.g. {\"Authorization\": \"Bearer ...\"})");
-      return null;
+    Map<String, String> h = Headers.fromJson(value, name, problems);
+    if (h != null) {
+      h.keySet().removeIf(field -> RESTRICTED.contains(field.toLowerCase(Locale.ROOT)));
     }
-    if (!(json instanceof Map<?, ?> fields)) {
-      problems.add(name + " must be a JSON object of header names to values");
-      return null;
-    }
-    Map<String, String> h = new LinkedHashMap<>();
-    int before = problems.size();
-    for (Map.Entry<?, ?> e : fields.entrySet()) {
-      String field = (String) e.getKey();
-      Object v = e.getValue();
-      if (v instanceof Map || v instanceof List || v == null) {
-        problems.add(
-            name + ": the header '" + Headers.printable(field) + "' must have a string value");
-        continue;
-      }
-      String problem = Headers.problem(field, v.toString());
-      if (problem != null) {
-        problems.add(
-            name
-                + ": the header '"
-                + Headers.printable(field)
-                + "' "
-                + problem
-                + "; fix the value in the secret");
-        continue;
-      }
-      if (!RESTRICTED.contains(field.toLowerCase(Locale.ROOT))) {
-        h.put(field, v.toString());
-      }
-    }
-    return problems.size() > before ? null : h;
+    return h;
   }
 
   /** The extra headers for one host; empty for hosts without a {@code <host>-headers} variable. */

@@ -1,6 +1,10 @@
 package io.storageinit.kit;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Checks on request header fields, made before anything is sent: a value with a line break would
@@ -52,6 +56,56 @@ public final class Headers {
   public static String printable(String s) {
     String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
     return cut.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+
+  /**
+   * The header fields of a JSON object of names to values, as KServe's {@code <host>-headers} and
+   * the HDFS secret's {@code HEADERS} hold them; null, with problems added, when the text is not
+   * such an object or a field is not valid ({@link #problem}). Problems name {@code source} and the
+   * field, never a value (those are usually tokens), nor the JSON reader's message (it may quote
+   * the text). Numbers and booleans are taken as their text.
+   */
+  public static Map<String, String> fromJson(String json, String source, List<String> problems) {
+    Object parsed;
+    try {
+      parsed = JsonReader.parse(json.getBytes(StandardCharsets.UTF_8));
+    } catch (Malformed e) {
+      problems.add(
+          source
+              + " is not valid JSON: it must be a JSON object of header names to values, e.g."
+              + " {\"Authorization\": \"Bearer ...\"}");
+      return null;
+    }
+    if (!(parsed instanceof Map<?, ?> fields)) {
+      problems.add(
+          source
+              + " must be a JSON object of header names to values, e.g."
+              + " {\"Authorization\": \"Bearer ...\"}");
+      return null;
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    int before = problems.size();
+    for (Map.Entry<?, ?> e : fields.entrySet()) {
+      String field = (String) e.getKey();
+      Object v = e.getValue();
+      if (v instanceof Map || v instanceof List || v == null) {
+        problems.add(source + ": the header '" + printable(field) + "' must have a string value");
+        continue;
+      }
+      String problem = problem(field, v.toString());
+      if (problem != null) {
+        problems.add(
+            source
+                + ": the header '"
+                + printable(field)
+                + "' "
+                + problem
+                + "; fix it in the secret");
+        continue;
+      }
+      headers.put(field, v.toString());
+    }
+    return problems.size() > before ? null : headers;
   }
 
   /** The Host field for {@code uri}: its host, and its port unless the scheme's default. */
