@@ -142,6 +142,31 @@ class S3IT {
   }
 
   @Test
+  void aRangedAnswerThatClaimsAnotherRangeIsRetriedThenAnIntegrityError() throws Exception {
+    byte[] data = random(3 << 20);
+    s3.put(bucket, "r/model.bin", data);
+    try (ResettingProxy proxy = new ResettingProxy(s3.port())) {
+      Map<String, String> env = new HashMap<>(s3.environment());
+      env.put("HTTP_PROXY", "http://127.0.0.1:" + proxy.port());
+      env.put("STORAGE_PART_SIZE", "256KiB");
+      env.put("STORAGE_RETRY_INITIAL_DELAY_MS", "10");
+      proxy.misreportRanges(2);
+      Cli.Result r = fetch(env, "r");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(r.output()).contains("with Content-Range");
+      assertThat(java.nio.file.Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+
+      proxy.misreportRanges(10_000);
+      env.put("STORAGE_MAX_ATTEMPTS", "2");
+      Path again = tmp.resolve("again");
+      Cli.Result bad = Cli.run(env, "s3://" + bucket + "/r", again.toString());
+      assertThat(bad.exitCode()).as(bad.output()).isEqualTo(6);
+      assertThat(bad.output()).contains("with Content-Range 'bytes ");
+      assertThat(again.resolve("model.bin")).doesNotExist();
+    }
+  }
+
+  @Test
   void aPrefixIsAFolderNotAStringPrefix() throws Exception {
     s3.put(bucket, "m/v1/a.bin", "one".getBytes());
     s3.put(bucket, "m/v10/b.bin", "ten".getBytes());

@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP proxy on 127.0.0.1 in front of a real server that cuts connections: the first {@code times}
  * connections that carry more than {@code afterBytes} of response are closed at that point, as a
- * flaky network or a crashing load balancer would.
+ * flaky network or a crashing load balancer would; or one that misreports ranges: the first {@code
+ * times} answers whose Content-Range starts past byte 0 claim to start a byte later, as a broken
+ * cache in front of a store might.
  */
 public final class ResettingProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -30,6 +32,9 @@ public final class ResettingProxy implements AutoCloseable {
   private final AtomicInteger cuts = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
   private volatile long afterBytes = Long.MAX_VALUE;
+  private final AtomicInteger misreportsLeft = new AtomicInteger();
+  private static final java.util.regex.Pattern RANGE =
+      java.util.regex.Pattern.compile("(?i)(\r\ncontent-range: bytes )([1-9][0-9]*)-");
 
   public ResettingProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -46,6 +51,12 @@ public final class ResettingProxy implements AutoCloseable {
   public ResettingProxy cut(int times, long afterBytes) {
     this.afterBytes = afterBytes;
     this.cutsLeft.set(times);
+    return this;
+  }
+
+  /** The next {@code times} answers of a range past byte 0 claim it starts a byte later. */
+  public ResettingProxy misreportRanges(int times) {
+    misreportsLeft.set(times);
     return this;
   }
 
@@ -78,7 +89,7 @@ public final class ResettingProxy implements AutoCloseable {
             () ->
                 pump(
                     server.getInputStream(),
-                    client.getOutputStream(),
+                    new Misreporting(client.getOutputStream()),
                     cut ? afterBytes : Long.MAX_VALUE,
                     client,
                     server));
@@ -108,6 +119,33 @@ public final class ResettingProxy implements AutoCloseable {
     closeQuietly(a);
     closeQuietly(b);
     return null;
+  }
+
+  /**
+   * Rewrites a Content-Range that stands whole in one write (a response head arrives in one read
+   * from a local server), while misreports are left.
+   */
+  private final class Misreporting extends java.io.FilterOutputStream {
+    Misreporting(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (misreportsLeft.get() > 0) {
+        String text = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.util.regex.Matcher m = RANGE.matcher(text);
+        if (m.find() && misreportsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          String lied =
+              text.substring(0, m.start(2))
+                  + (Long.parseLong(m.group(2)) + 1)
+                  + text.substring(m.end(2));
+          out.write(lied.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          return;
+        }
+      }
+      out.write(b, off, len);
+    }
   }
 
   private static void closeQuietly(Socket s) {
