@@ -20,6 +20,33 @@ class SettingsTest {
   }
 
   @Test
+  void thePaceOfATransferIsCheckedByDefaultAndTheDeadlineOnlyWhenSet() {
+    Settings.Pace dflt = Settings.fromEnvironment(Map.of()).pace();
+    assertThat(dflt.minRate()).isEqualTo(1024);
+    assertThat(dflt.window()).hasSeconds(30);
+    assertThat(dflt.deadline()).isEmpty();
+
+    Settings.Pace set =
+        Settings.fromEnvironment(
+                Map.of(
+                    "STORAGE_MIN_RATE", "0",
+                    "STORAGE_MIN_RATE_WINDOW_SECONDS", "5",
+                    "STORAGE_DEADLINE_SECONDS", "600"))
+            .pace();
+    assertThat(set.minRate()).isZero();
+    assertThat(set.window()).hasSeconds(5);
+    assertThat(set.deadline()).hasValue(java.time.Duration.ofMinutes(10));
+
+    assertThatThrownBy(
+            () ->
+                Settings.fromEnvironment(
+                    Map.of("STORAGE_MIN_RATE", "slow", "STORAGE_DEADLINE_SECONDS", "0")))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("STORAGE_MIN_RATE")
+        .hasMessageContaining("STORAGE_DEADLINE_SECONDS");
+  }
+
+  @Test
   void patternsAreAJsonArrayOrACommaList() {
     Settings s =
         Settings.fromEnvironment(
