@@ -38,12 +38,13 @@ for t in "${targets[@]}"; do
   fi
   mkdir -p "$work/$name/corpus"
   echo "== $name: $SECONDS_PER s"
-  (cd "$work/$name" && java -cp "${cp[$module]}" com.code_intelligence.jazzer.Jazzer \
+  (cd "$work/$name" && java -Xmx512m -cp "${cp[$module]}" com.code_intelligence.jazzer.Jazzer \
     --target_class="$class" --instrumentation_includes='io.storageinit.**' \
     -max_total_time="$SECONDS_PER" -print_final_stats=1 corpus 2>&1) | tee "$work/$name.log" |
-    grep -E '^#[0-9]+ +(DONE|INITED)|^Done|==[0-9]+== ERROR|FuzzerSecurityIssue|Exception' || true
-  runs=$(grep -E '^stat::number_of_executed_units' "$work/$name.log" | awk '{print $2}')
-  cov=$(grep -E '^#[0-9]+ +DONE' "$work/$name.log" | sed -E 's/.*cov: ([0-9]+).*ft: ([0-9]+).*/\1 edges, \2 features/')
+    grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|^Done|== Java Exception|FuzzerSecurityIssue' || true
+  runs=$(grep -E '^stat::number_of_executed_units' "$work/$name.log" | awk '{print $2}' || true)
+  cov=$(grep -E 'cov: [0-9]+' "$work/$name.log" | tail -1 |
+    sed -E 's/.*cov: ([0-9]+).*ft: ([0-9]+).*/\1 edges, \2 features/' || true)
   found=$(grep -cE '== Java Exception|FuzzerSecurityIssue' "$work/$name.log" || true)
   summary+=("$(printf '| %-22s | %12s | %-26s | %s |' "$name" "${runs:-?}" "${cov:-?}" "$found")")
 done
