@@ -558,14 +558,7 @@ public final class StorageInitializer implements AutoCloseable {
     if (!errors.isEmpty()) {
       // A file that failed its check must not stay under its name for the server to load.
       for (Finding f : errors) {
-        f.file()
-            .map(name -> dest.resolve(name).normalize())
-            .filter(p -> p.startsWith(dest.normalize()) && !p.equals(dest.normalize()))
-            .ifPresent(
-                p -> {
-                  TransferEngine.deleteQuietly(p);
-                  LOG.warn("removed {}: it failed validation", p);
-                });
+        f.file().ifPresent(name -> removeRefused(dest, name));
       }
       throw new StorageException(
           Kind.INTEGRITY,
@@ -574,6 +567,37 @@ public final class StorageInitializer implements AutoCloseable {
               + ": "
               + errors.stream().map(Finding::toString).collect(Collectors.joining("; ")));
     }
+  }
+
+  /**
+   * Takes a file that failed validation out of DEST, never touching anything outside it: the path
+   * is walked from DEST without following links, and the first link on the way (a link of KServe's
+   * local mode into the source volume, or the file itself as a link) is what goes, the link and not
+   * its target. A name that leaves DEST is left alone.
+   */
+  static void removeRefused(Path dest, String name) {
+    Path root = dest.normalize();
+    Path p = root.resolve(name).normalize();
+    if (!p.startsWith(root) || p.equals(root)) {
+      return;
+    }
+    Path at = root;
+    for (Path part : root.relativize(p)) {
+      at = at.resolve(part);
+      if (Files.isSymbolicLink(at)) {
+        TransferEngine.deleteQuietly(at); // Unlinks; the target stays where it is.
+        LOG.warn(
+            "removed the link {}{}: it failed validation (its target is left as it is)",
+            at,
+            at.equals(p) ? "" : " to " + name);
+        return;
+      }
+      if (!at.equals(p) && !Files.isDirectory(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+    }
+    TransferEngine.deleteQuietly(p);
+    LOG.warn("removed {}: it failed validation", p);
   }
 
   private List<ModelValidator> chosenValidators() {

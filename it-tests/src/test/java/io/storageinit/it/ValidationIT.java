@@ -48,6 +48,26 @@ class ValidationIT {
   }
 
   @Test
+  void inLinkModeARefusedFileLosesItsLinkInDestAndTheSourceIsUntouched() throws Exception {
+    // KServe's local mode: DEST holds links into the source volume, one per top-level entry.
+    Files.writeString(model.resolve("tokenizer/vocab.txt"), "tampered\n");
+    byte[] broken = Files.readAllBytes(model.resolve("model.safetensors"));
+    ByteBuffer.wrap(broken).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
+    Files.write(model.resolve("model.safetensors"), broken);
+    Cli.Result r = fetch(Map.of("STORAGE_PVC_MODE", "link"));
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(6);
+    assertThat(r.output()).contains("tokenizer/vocab.txt").contains("its target is left as it is");
+    // The source keeps every file, byte for byte.
+    assertThat(model.resolve("tokenizer/vocab.txt")).hasContent("tampered\n");
+    assertThat(model.resolve("model.safetensors")).hasBinaryContent(broken);
+    // DEST no longer leads to either: the linked folder and the linked file are unlinked.
+    assertThat(dest.resolve("tokenizer")).doesNotExist();
+    assertThat(Files.isSymbolicLink(dest.resolve("tokenizer"))).isFalse();
+    assertThat(Files.isSymbolicLink(dest.resolve("model.safetensors"))).isFalse();
+    assertThat(Files.isSymbolicLink(dest.resolve("config.json"))).isTrue();
+  }
+
+  @Test
   void aBrokenSafetensorsHeaderIsCaught() throws Exception {
     byte[] broken = Files.readAllBytes(model.resolve("model.safetensors"));
     ByteBuffer.wrap(broken).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
