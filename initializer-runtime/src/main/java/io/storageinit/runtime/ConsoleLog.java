@@ -119,10 +119,15 @@ public final class ConsoleLog implements SLF4JServiceProvider {
     return b.append(s);
   }
 
-  /** One line (and a stack trace) for an event. */
+  /**
+   * One line (and a stack trace) for an event. A message of several lines (a list of configuration
+   * problems) continues on lines indented by {@code " | "}, and control characters are escaped: a
+   * name from a store or a user with a line break in it can never forge a line of its own.
+   */
   static String line(long millis, Level level, String message, Throwable thrown) {
     StringBuilder b = new StringBuilder(64 + (message == null ? 4 : message.length()));
-    b.append(timestamp(millis)).append(' ').append(level.name()).append(' ').append(message);
+    b.append(timestamp(millis)).append(' ').append(level.name()).append(' ');
+    appendEscaped(b, String.valueOf(message));
     b.append(System.lineSeparator());
     if (thrown != null) {
       StringWriter trace = new StringWriter();
@@ -130,6 +135,25 @@ public final class ConsoleLog implements SLF4JServiceProvider {
       b.append(trace);
     }
     return b.toString();
+  }
+
+  private static void appendEscaped(StringBuilder b, String message) {
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c == '\n') {
+        b.append(System.lineSeparator()).append("  | ");
+      } else if (c == '\r' && i + 1 < message.length() && message.charAt(i + 1) == '\n') {
+        // A CRLF is one line break.
+      } else if (c < 0x20 && c != '\t'
+          || c == 0x7f
+          || (c >= 0x80 && c < 0xa0)
+          || c == '\u2028'
+          || c == '\u2029') {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
   }
 
   private static final class Factory implements ILoggerFactory {

@@ -40,6 +40,17 @@ class ConsoleLogTest {
   }
 
   @Test
+  void aNameWithLineBreaksOrControlCharactersCannotForgeALine() {
+    String forged = "m/a.bin\n2026-01-01T00:00:00.000Z INFO done: all verified\r\u001b[2Kx";
+    String line = ConsoleLog.line(0, Level.WARN, "retrying " + forged, null);
+    String[] lines = line.split(System.lineSeparator());
+    assertThat(lines).hasSize(2);
+    assertThat(lines[0]).isEqualTo("1970-01-01T00:00:00.000Z WARN retrying m/a.bin");
+    assertThat(lines[1])
+        .isEqualTo("  | 2026-01-01T00:00:00.000Z INFO done: all verified\\u000d\\u001b[2Kx");
+  }
+
+  @Test
   void aLoggerPrintsOneLinePerEventAtOrAboveItsThresholdWithTheStackTrace() {
     PrintStream saved = System.err;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

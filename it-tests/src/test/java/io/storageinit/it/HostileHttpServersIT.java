@@ -156,4 +156,18 @@ class HostileHttpServersIT extends HttpServerFixture {
     assertThat(r.output()).doesNotContain("s3cr3t").doesNotContain("X-Injected");
     assertThat(server.requests()).isEmpty();
   }
+
+  @Test
+  void theSecretsOfASignedUrlNeverReachTheLog() throws Exception {
+    byte[] data = publish("model.bin", 2000);
+    String signed =
+        server.url("model.bin")
+            + "?X-Goog-Credential=sa-k3y-1d&X-Goog-Signature=5ig-abc123&api_key=ap1-k3y&x=1";
+    Cli.Result r = Cli.run(env(), signed, dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+    assertThat(r.output()).contains("X-Goog-Signature=****").contains("x=1");
+    assertThat(r.output()).doesNotContain("5ig-abc123").doesNotContain("sa-k3y-1d");
+    assertThat(r.output()).doesNotContain("ap1-k3y");
+  }
 }

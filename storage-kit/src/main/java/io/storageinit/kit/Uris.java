@@ -17,7 +17,7 @@ public final class Uris {
       Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@?#]*@");
   private static final Pattern SECRET_QUERY =
       Pattern.compile(
-          "(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|signature|sig|token|access_token|key|password)=)[^&#]*");
+          "(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|x-goog-security-token|signature|sig|token|access_token|id_token|refresh_token|key|api_key|apikey|api-key|client_secret|secret|password|passwd|auth)=)[^&#]*");
 
   private Uris() {}
 
