@@ -66,6 +66,12 @@ final class TransferEngine {
    */
   private static final int DIRECT_BUFFER_SIZE = 1024 * 1024;
 
+  /**
+   * Every file of ours is opened without following a link: a link planted at one of our hidden
+   * names (before the run, or during it) makes the open fail rather than write through it.
+   */
+  private static final java.nio.file.LinkOption NOFOLLOW = java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
   private static final String PARTIAL = ".partial";
   private static final String PARTS = ".partial.parts";
 
@@ -421,7 +427,8 @@ final class TransferEngine {
                   partial,
                   StandardOpenOption.CREATE,
                   StandardOpenOption.WRITE,
-                  StandardOpenOption.READ);
+                  StandardOpenOption.READ,
+                  NOFOLLOW);
           List<Integer> todo = new ArrayList<>();
           for (int i = 0; i < count; i++) {
             if (done.get(i)) {
@@ -456,7 +463,11 @@ final class TransferEngine {
     private BitSet loadParts(int count) throws IOException {
       BitSet done = new BitSet(count);
       String header = header();
-      if (Files.exists(partial) && Files.exists(parts)) {
+      if (leftovers) {
+        clearUntrusted(partial);
+        clearUntrusted(parts);
+      }
+      if (Files.isRegularFile(partial, NOFOLLOW) && Files.isRegularFile(parts, NOFOLLOW)) {
         List<String> lines = Files.readAllLines(parts, StandardCharsets.UTF_8);
         if (!lines.isEmpty() && lines.get(0).equals(header)) {
           for (String line : lines.subList(1, lines.size())) {
@@ -472,8 +483,37 @@ final class TransferEngine {
         }
       }
       Files.deleteIfExists(partial);
-      Files.writeString(parts, header + "\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          parts,
+          header + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE,
+          NOFOLLOW);
       return done;
+    }
+
+    /**
+     * Whatever stands at one of our hidden names and is not a plain file (a link, planted to make
+     * us write outside DEST, a folder, a FIFO) is not ours: it goes, a link without its target.
+     */
+    private void clearUntrusted(Path p) throws IOException {
+      java.nio.file.attribute.BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, NOFOLLOW);
+      } catch (java.nio.file.NoSuchFileException e) {
+        return;
+      }
+      if (a.isRegularFile()) {
+        return;
+      }
+      LOG.warn("removing {}: it stands at a name of ours and is not a file we wrote", p);
+      if (a.isDirectory()) {
+        Archives.deleteTree(p);
+      } else {
+        Files.delete(p);
+      }
     }
 
     private String header() {
@@ -492,7 +532,8 @@ final class TransferEngine {
       try {
         transfer(offset, length, true);
         synchronized (this) {
-          Files.writeString(parts, index + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+          Files.writeString(
+              parts, index + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND, NOFOLLOW);
         }
       } catch (IOException e) {
         fail(localFailure(e));
@@ -510,6 +551,7 @@ final class TransferEngine {
         // a worker, rather than while planning, and only when the folder held one.
         if (leftovers) {
           Files.deleteIfExists(parts);
+          clearUntrusted(partial);
         }
         channel =
             FileChannel.open(
@@ -517,7 +559,8 @@ final class TransferEngine {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE,
                 StandardOpenOption.READ,
-                StandardOpenOption.TRUNCATE_EXISTING);
+                StandardOpenOption.TRUNCATE_EXISTING,
+                NOFOLLOW);
         transfer(0, object.size(), rangedReads);
       } catch (IOException e) {
         fail(localFailure(e));
@@ -730,7 +773,8 @@ final class TransferEngine {
                   partial,
                   StandardOpenOption.CREATE,
                   StandardOpenOption.WRITE,
-                  StandardOpenOption.READ);
+                  StandardOpenOption.READ,
+                  NOFOLLOW);
         }
         long actual = channel.size();
         if (object.size() >= 0 && actual != object.size()) {
@@ -752,7 +796,7 @@ final class TransferEngine {
           // Access time too, as rclone does: given only one of the two, the JDK first reads the
           // file's times to keep the other, one more system call per file.
           FileTime modified = FileTime.from(object.lastModified().get());
-          Files.getFileAttributeView(partial, BasicFileAttributeView.class)
+          Files.getFileAttributeView(partial, BasicFileAttributeView.class, NOFOLLOW)
               .setTimes(modified, modified, null);
         }
         moveIntoPlace(partial, target);

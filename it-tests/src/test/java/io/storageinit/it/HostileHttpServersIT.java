@@ -170,4 +170,29 @@ class HostileHttpServersIT extends HttpServerFixture {
     assertThat(r.output()).doesNotContain("5ig-abc123").doesNotContain("sa-k3y-1d");
     assertThat(r.output()).doesNotContain("ap1-k3y");
   }
+
+  @Test
+  void linksPlantedAtOurHiddenNamesAreNeverWrittenThrough() throws Exception {
+    byte[] small = publish("config.json", 300);
+    byte[] large = publish("model.bin", 3 << 20);
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Path victim = Files.writeString(outside.resolve("victim"), "outside DEST");
+    Path victimParts = Files.writeString(outside.resolve("victim.parts"), "outside DEST");
+    Files.createDirectories(dest);
+    Files.createSymbolicLink(dest.resolve(".config.json.partial"), victim);
+    Files.createSymbolicLink(dest.resolve(".model.bin.partial"), victim);
+    Files.createSymbolicLink(dest.resolve(".model.bin.partial.parts"), victimParts);
+    for (String name : java.util.List.of("config.json", "model.bin")) {
+      Cli.Result r = Cli.run(env("STORAGE_PART_SIZE", "256KiB"), server.url(name), dest.toString());
+      assertThat(r.exitCode()).as(r.output()).isZero();
+    }
+    assertThat(victim).hasContent("outside DEST");
+    assertThat(victimParts).hasContent("outside DEST");
+    assertThat(Files.readAllBytes(dest.resolve("config.json"))).isEqualTo(small);
+    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(large);
+    try (var left = Files.list(dest)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("config.json", "model.bin");
+    }
+  }
 }
