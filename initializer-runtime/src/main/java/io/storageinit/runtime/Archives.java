@@ -51,7 +51,28 @@ final class Archives {
     TAR
   }
 
+  /** The hidden folder in DEST an archive is unpacked into before its entries move into place. */
+  static final String STAGING_PREFIX = ".storage-initializer-unpack-";
+
   private Archives() {}
+
+  /**
+   * Removes the staging folders an earlier run left in {@code dest} when it was killed while
+   * unpacking. A link of that name is removed itself, never followed.
+   */
+  static void removeLeftovers(Path dest) {
+    try (java.nio.file.DirectoryStream<Path> entries =
+        Files.newDirectoryStream(dest, STAGING_PREFIX + "*")) {
+      for (Path p : entries) {
+        LOG.info("removing {}, left by an earlier run that was stopped while unpacking", p);
+        deleteTree(p);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // Nothing there yet.
+    } catch (IOException e) {
+      LOG.warn("could not look for leftovers in {}: {}", dest, e.toString());
+    }
+  }
 
   /**
    * The archive format a file name announces, as KServe's mimetypes lookup decides: {@code .zip},
@@ -76,7 +97,7 @@ final class Archives {
     LOG.info("unpacking {}", archive.getFileName());
     Path staging = null;
     try {
-      staging = Files.createTempDirectory(dest, ".storage-initializer-unpack-");
+      staging = Files.createTempDirectory(dest, STAGING_PREFIX);
       long archiveSize = Files.size(archive);
       long budget =
           Math.min(

@@ -174,6 +174,7 @@ public final class StorageInitializer implements AutoCloseable {
       return false;
     }
     StorageClient client = clientFor(uri);
+    Archives.removeLeftovers(dest);
     PathPatterns patterns = new PathPatterns(settings.allowPatterns(), settings.ignorePatterns());
     boolean linked =
         client.capabilities().contains(Capability.LOCAL_PATHS)

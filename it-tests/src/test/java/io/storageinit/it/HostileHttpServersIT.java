@@ -195,4 +195,24 @@ class HostileHttpServersIT extends HttpServerFixture {
           .containsExactlyInAnyOrder("config.json", "model.bin");
     }
   }
+
+  @Test
+  void whatAKilledUnpackLeftInDestIsRemovedByTheNextRun() throws Exception {
+    byte[] data = publish("model.bin", 1000);
+    Path left = Files.createDirectories(dest.resolve(".storage-initializer-unpack-4242/model"));
+    Files.writeString(left.resolve("half.bin"), "from a run killed mid-archive");
+    Path outside = Files.createDirectories(tmp.resolve("outside-unpack"));
+    Files.writeString(outside.resolve("keep"), "outside DEST");
+    Files.createSymbolicLink(dest.resolve(".storage-initializer-unpack-link"), outside);
+    Cli.Result r = Cli.run(env(), server.url("model.bin"), dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
+    assertThat(dest.resolve(".storage-initializer-unpack-4242")).doesNotExist();
+    assertThat(
+            Files.exists(
+                dest.resolve(".storage-initializer-unpack-link"),
+                java.nio.file.LinkOption.NOFOLLOW_LINKS))
+        .isFalse();
+    assertThat(outside.resolve("keep")).hasContent("outside DEST");
+  }
 }
