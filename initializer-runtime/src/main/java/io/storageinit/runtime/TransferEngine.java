@@ -118,11 +118,32 @@ final class TransferEngine {
 
   /** The hidden sibling a file is written to before its final rename. */
   static Path partialOf(Path target) {
-    return target.resolveSibling("." + target.getFileName() + PARTIAL);
+    return target.resolveSibling(hiddenName(target.getFileName().toString(), PARTIAL));
   }
 
   private static Path partsOf(Path target) {
-    return target.resolveSibling("." + target.getFileName() + PARTS);
+    return target.resolveSibling(hiddenName(target.getFileName().toString(), PARTS));
+  }
+
+  /** The longest name Linux file systems take (NAME_MAX), in bytes. */
+  private static final int NAME_MAX = 255;
+
+  /**
+   * {@code .<name><suffix>}; for a name so long that this would pass {@link #NAME_MAX} bytes (a
+   * legal name of 241-255 bytes), {@code .<SHA-256 of the name, 40 hex digits><suffix>} instead.
+   */
+  static String hiddenName(String name, String suffix) {
+    String plain = "." + name + suffix;
+    if (plain.length() * 3 <= NAME_MAX
+        || plain.getBytes(StandardCharsets.UTF_8).length <= NAME_MAX) {
+      return plain;
+    }
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+      return "." + HexFormat.of().formatHex(h, 0, 20) + suffix;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
@@ -213,7 +234,9 @@ final class TransferEngine {
         return List.of();
       }
       boolean leftovers =
-          unknown || present.contains("." + name + PARTIAL) || present.contains("." + name + PARTS);
+          unknown
+              || present.contains(hiddenName(name, PARTIAL))
+              || present.contains(hiddenName(name, PARTS));
       FileJob job =
           new FileJob(
               client, p, ranged && p.object().rangedReads(), part, leftovers, failure, watch);

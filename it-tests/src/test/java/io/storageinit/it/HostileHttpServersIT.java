@@ -215,4 +215,23 @@ class HostileHttpServersIT extends HttpServerFixture {
         .isFalse();
     assertThat(outside.resolve("keep")).hasContent("outside DEST");
   }
+
+  @Test
+  void aNameOfTheLongestLengthLinuxAllowsLandsAsItIs() throws Exception {
+    // 255 bytes: legal, but ".<name>.partial.parts" would not be.
+    String name = "m".repeat(244) + ".safetensor";
+    assertThat(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(255);
+    byte[] small = publish(name, 5000);
+    String big = "b".repeat(250) + ".bin";
+    byte[] large = publish(big, 3 << 20);
+    for (String n : java.util.List.of(name, big)) {
+      Cli.Result r = Cli.run(env("STORAGE_PART_SIZE", "256KiB"), server.url(n), dest.toString());
+      assertThat(r.exitCode()).as(r.output()).isZero();
+    }
+    assertThat(Files.readAllBytes(dest.resolve(name))).isEqualTo(small);
+    assertThat(Files.readAllBytes(dest.resolve(big))).isEqualTo(large);
+    try (var left = Files.list(dest)) {
+      assertThat(left).hasSize(2);
+    }
+  }
 }
