@@ -110,6 +110,7 @@ final class S3StorageClient implements StorageClient {
     String prefix = at.key().isEmpty() || at.key().endsWith("/") ? at.key() : at.key() + "/";
     List<RemoteObject> objects = new ArrayList<>();
     Optional<String> token = Optional.empty();
+    java.util.Set<String> tokens = new java.util.HashSet<>();
     try {
       do {
         S3Xml.Page page;
@@ -159,6 +160,12 @@ final class S3StorageClient implements StorageClient {
           pages.accept(found);
         }
         token = page.nextToken();
+        if (token.isPresent() && !tokens.add(token.get())) {
+          throw new Malformed(
+              "the store sent a continuation token it had sent before, after "
+                  + objects.size()
+                  + " keys: its listing would never end");
+        }
       } while (token.isPresent());
     } catch (S3Transport.Failure | IOException | AwsSdk.Failure e) {
       if (object != null) {
