@@ -2,7 +2,6 @@ package io.storageinit.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.storageinit.http.TestHttpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -11,28 +10,16 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The node cache: one download for many initializers, never stale, crash-safe, bounded. */
-class CacheIT {
-  @TempDir Path tmp;
-  Path www;
+class CacheIT extends HttpServerFixture {
   Path cache;
-  TestHttpServer server;
 
   @BeforeEach
-  void start() throws Exception {
-    www = Files.createDirectories(tmp.resolve("www"));
+  void cacheFolder() {
     cache = tmp.resolve("cache");
-    server = TestHttpServer.start(www);
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
   }
 
   byte[] publish(String name, int size, long seed) throws Exception {

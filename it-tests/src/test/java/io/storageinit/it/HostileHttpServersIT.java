@@ -17,6 +17,18 @@ import org.junit.jupiter.api.Test;
 class HostileHttpServersIT extends HttpServerFixture {
   static final String TOKEN = "Bearer s3cr3t-t0ken-7731";
 
+  /** The real command on {@code name} from the server into DEST, with {@link #env}. */
+  Cli.Result fetch(String name, String... pairs) throws Exception {
+    return Cli.run(env(pairs), server.url(name), dest.toString());
+  }
+
+  /** A run that failed with {@code exit}, saying {@code why}, with nothing under the final name. */
+  void assertRefused(Cli.Result r, int exit, String why) {
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(exit);
+    assertThat(r.output()).contains(why);
+    assertThat(dest.resolve("model.bin")).doesNotExist();
+  }
+
   /** Fast retries, so that a test of giving up takes seconds. */
   static Map<String, String> env(String... pairs) {
     Map<String, String> env = new HashMap<>();
@@ -62,10 +74,7 @@ class HostileHttpServersIT extends HttpServerFixture {
     try (TestHttpServer otherPort = TestHttpServer.start(otherRoot)) {
       server.redirect("model.bin", "http://127.0.0.1:" + otherPort.port() + "/model.bin");
       Cli.Result r =
-          Cli.run(
-              env("127.0.0.1-headers", "{\"Authorization\": \"" + TOKEN + "\"}"),
-              server.url("model.bin"),
-              dest.toString());
+          fetch("model.bin", "127.0.0.1-headers", "{\"Authorization\": \"" + TOKEN + "\"}");
       assertThat(r.exitCode()).as(r.output()).isZero();
       assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
       assertThat(server.requests())
@@ -81,11 +90,7 @@ class HostileHttpServersIT extends HttpServerFixture {
   void aRangedAnswerOfAnotherRangeIsRetriedAndNeverWrittenAtTheAskedOffset() throws Exception {
     byte[] data = publish(www, "model.bin", 3 << 20);
     server.shiftRanges(2);
-    Cli.Result r =
-        Cli.run(
-            env("STORAGE_PART_SIZE", "256KiB", "STORAGE_CONCURRENCY", "2"),
-            server.url("model.bin"),
-            dest.toString());
+    Cli.Result r = fetch("model.bin", "STORAGE_PART_SIZE", "256KiB", "STORAGE_CONCURRENCY", "2");
     assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(r.output()).contains("with Content-Range");
     assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
@@ -95,14 +100,8 @@ class HostileHttpServersIT extends HttpServerFixture {
   void aServerThatKeepsAnsweringAnotherRangeFailsAsAnIntegrityError() throws Exception {
     publish(www, "model.bin", 3 << 20);
     server.shiftRanges(1_000);
-    Cli.Result r =
-        Cli.run(
-            env("STORAGE_PART_SIZE", "256KiB", "STORAGE_MAX_ATTEMPTS", "2"),
-            server.url("model.bin"),
-            dest.toString());
-    assertThat(r.exitCode()).as(r.output()).isEqualTo(6);
-    assertThat(r.output()).contains("with Content-Range 'bytes ");
-    assertThat(dest.resolve("model.bin")).doesNotExist();
+    Cli.Result r = fetch("model.bin", "STORAGE_PART_SIZE", "256KiB", "STORAGE_MAX_ATTEMPTS", "2");
+    assertRefused(r, 6, "with Content-Range 'bytes ");
   }
 
   @Test
@@ -111,32 +110,25 @@ class HostileHttpServersIT extends HttpServerFixture {
     server.drip(200);
     long started = System.nanoTime();
     Cli.Result r =
-        Cli.run(
-            env(
-                "STORAGE_MIN_RATE_WINDOW_SECONDS", "2",
-                "STORAGE_MIN_RATE", "1KiB",
-                "STORAGE_MAX_ATTEMPTS", "2"),
-            server.url("model.bin"),
-            dest.toString());
+        fetch(
+            "model.bin",
+            "STORAGE_MIN_RATE_WINDOW_SECONDS",
+            "2",
+            "STORAGE_MIN_RATE",
+            "1KiB",
+            "STORAGE_MAX_ATTEMPTS",
+            "2");
     long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-    assertThat(r.exitCode()).as(r.output()).isEqualTo(5);
-    assertThat(r.output()).contains("slower than STORAGE_MIN_RATE=1024 bytes/s");
+    assertRefused(r, 5, "slower than STORAGE_MIN_RATE=1024 bytes/s");
     assertThat(seconds).as("bounded by the windows, not by the file").isLessThan(30);
-    assertThat(dest.resolve("model.bin")).doesNotExist();
   }
 
   @Test
   void theDeadlineEndsARunThatWouldGoOnForHours() throws Exception {
     publish(www, "model.bin", 100_000);
     server.drip(100);
-    Cli.Result r =
-        Cli.run(
-            env("STORAGE_MIN_RATE", "0", "STORAGE_DEADLINE_SECONDS", "3"),
-            server.url("model.bin"),
-            dest.toString());
-    assertThat(r.exitCode()).as(r.output()).isEqualTo(5);
-    assertThat(r.output()).contains("did not finish within STORAGE_DEADLINE_SECONDS=3");
-    assertThat(dest.resolve("model.bin")).doesNotExist();
+    Cli.Result r = fetch("model.bin", "STORAGE_MIN_RATE", "0", "STORAGE_DEADLINE_SECONDS", "3");
+    assertRefused(r, 5, "did not finish within STORAGE_DEADLINE_SECONDS=3");
   }
 
   @Test
@@ -144,10 +136,10 @@ class HostileHttpServersIT extends HttpServerFixture {
       throws Exception {
     publish(www, "model.bin", 100);
     Cli.Result r =
-        Cli.run(
-            env("127.0.0.1-headers", "{\"Authorization\": \"Bearer s3cr3t\\r\\nX-Injected: yes\"}"),
-            server.url("model.bin"),
-            dest.toString());
+        fetch(
+            "model.bin",
+            "127.0.0.1-headers",
+            "{\"Authorization\": \"Bearer s3cr3t\\r\\nX-Injected: yes\"}");
     assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
     assertThat(r.output())
         .contains("127.0.0.1-headers")
@@ -183,7 +175,7 @@ class HostileHttpServersIT extends HttpServerFixture {
     Files.createSymbolicLink(dest.resolve(".model.bin.partial"), victim);
     Files.createSymbolicLink(dest.resolve(".model.bin.partial.parts"), victimParts);
     for (String name : java.util.List.of("config.json", "model.bin")) {
-      Cli.Result r = Cli.run(env("STORAGE_PART_SIZE", "256KiB"), server.url(name), dest.toString());
+      Cli.Result r = fetch(name, "STORAGE_PART_SIZE", "256KiB");
       assertThat(r.exitCode()).as(r.output()).isZero();
     }
     assertThat(victim).hasContent("outside DEST");
@@ -204,7 +196,7 @@ class HostileHttpServersIT extends HttpServerFixture {
     Path outside = Files.createDirectories(tmp.resolve("outside-unpack"));
     Files.writeString(outside.resolve("keep"), "outside DEST");
     Files.createSymbolicLink(dest.resolve(".storage-initializer-unpack-link"), outside);
-    Cli.Result r = Cli.run(env(), server.url("model.bin"), dest.toString());
+    Cli.Result r = fetch("model.bin");
     assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
     assertThat(dest.resolve(".storage-initializer-unpack-4242")).doesNotExist();
@@ -225,7 +217,7 @@ class HostileHttpServersIT extends HttpServerFixture {
     String big = "b".repeat(250) + ".bin";
     byte[] large = publish(big, 3 << 20);
     for (String n : java.util.List.of(name, big)) {
-      Cli.Result r = Cli.run(env("STORAGE_PART_SIZE", "256KiB"), server.url(n), dest.toString());
+      Cli.Result r = fetch(n, "STORAGE_PART_SIZE", "256KiB");
       assertThat(r.exitCode()).as(r.output()).isZero();
     }
     assertThat(Files.readAllBytes(dest.resolve(name))).isEqualTo(small);
