@@ -98,6 +98,27 @@ class S3XmlTest {
         .hasMessageContaining("NextContinuationToken");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "<Size>-5</Size><LastModified>2026-01-01T00:00:00.000Z</LastModified>",
+        "<Size>+5</Size><LastModified>2026-01-01T00:00:00.000Z</LastModified>",
+        "<Size>lots</Size><LastModified>2026-01-01T00:00:00.000Z</LastModified>",
+        "<Size>99999999999999999999</Size><LastModified>2026-01-01T00:00:00.000Z</LastModified>",
+        "<Size>5</Size><LastModified>yesterday</LastModified>",
+        "<Size>5</Size><LastModified>2026-13-45T99:00:00.000Z</LastModified>"
+      })
+  void malformedSizesAndDatesAreAnInvalidAnswerNotAnInternalError(String fields) {
+    assertThatThrownBy(
+            () ->
+                S3Xml.listPage(
+                    xml(
+                        "<ListBucketResult><Contents><Key>m/a</Key>"
+                            + fields
+                            + "</Contents></ListBucketResult>")))
+        .isInstanceOf(io.storageinit.kit.Malformed.class);
+  }
+
   @Test
   void anHtmlPageIsNotAListing() {
     assertThatThrownBy(() -> S3Xml.listPage(xml("<html><body>proxy error</html>")))
