@@ -292,6 +292,67 @@ public final class StorageInitializer implements AutoCloseable {
     }
   }
 
+  /** A transient failure with no time left to retry it in: exit 5, at once. */
+  private static final class DeadlinePassed extends StorageException {
+    private static final long serialVersionUID = 1L;
+
+    DeadlinePassed(String message) {
+      super(Kind.TRANSIENT, message);
+    }
+
+    @Override
+    public boolean retryable() {
+      return false;
+    }
+  }
+
+  /**
+   * Runs a listing, bounded by {@code STORAGE_DEADLINE_SECONDS} when it is set: a store that never
+   * finishes its answer (each read just inside the read timeout) ends the run at the deadline, as
+   * the transfers do. Without a deadline the listing runs on the calling thread.
+   */
+  private Listing withinDeadline(java.util.concurrent.Callable<Listing> listing, String uri) {
+    Optional<java.time.Duration> deadline = settings.pace().deadline();
+    if (deadline.isEmpty()) {
+      try {
+        return listing.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new StorageException(
+            Kind.INTERNAL, "Listing " + Uris.redact(uri) + " failed: " + e, e);
+      }
+    }
+    long left = started + deadline.get().toNanos() - System.nanoTime();
+    java.util.concurrent.FutureTask<Listing> task = new java.util.concurrent.FutureTask<>(listing);
+    Thread t = new Thread(task, "listing");
+    t.setDaemon(true);
+    t.setContextClassLoader(Thread.currentThread().getContextClassLoader());
+    t.start();
+    try {
+      return task.get(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      task.cancel(true);
+      throw new DeadlinePassed(
+          "the listing of "
+              + Uris.redact(uri)
+              + " did not finish within STORAGE_DEADLINE_SECONDS="
+              + deadline.get().toSeconds()
+              + "; check the store is healthy, or raise the deadline");
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new StorageException(Kind.INTERNAL, "Listing " + Uris.redact(uri) + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException(Kind.INTERNAL, "interrupted while listing", e);
+    }
+  }
+
   /**
    * Listing is retried like reads: throttling and 5xx on the first request are common. A listing
    * that has handed pages over to {@code pages} (when not null) is not started again.
@@ -308,7 +369,8 @@ public final class StorageInitializer implements AutoCloseable {
             };
     for (int attempt = 1; ; attempt++) {
       try {
-        return counted == null ? client.list(uri) : client.list(uri, counted);
+        return withinDeadline(
+            () -> counted == null ? client.list(uri) : client.list(uri, counted), uri);
       } catch (StorageException e) {
         if (!e.retryable() || attempt >= retrier.maxAttempts() || handedOver[0]) {
           throw e;
