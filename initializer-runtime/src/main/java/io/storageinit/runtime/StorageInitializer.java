@@ -221,6 +221,8 @@ public final class StorageInitializer implements AutoCloseable {
                       + " objects in pages but listed "
                       + listing.objects().size()));
         }
+        // Why a page was refused says more than "No model found" for what is left.
+        session.throwIfFailed();
         requireSome(planner, uri, patterns);
         prepareValidators();
         session.await();

@@ -272,6 +272,14 @@ final class TransferEngine {
       failure.compareAndSet(null, e);
     }
 
+    /** Throws the fetch's first failure, if it has one (a page that could not be planned, say). */
+    void throwIfFailed() {
+      Throwable early = failure.get();
+      if (early != null) {
+        throw asStorageException(early);
+      }
+    }
+
     /** Waits for every submitted transfer; on the first failure stops the rest and throws it. */
     void await() {
       try {

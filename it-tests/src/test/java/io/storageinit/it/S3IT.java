@@ -167,6 +167,16 @@ class S3IT {
   }
 
   @Test
+  void aRefusedKeyThatSortsFirstIsReportedAsRefusedNotAsNoModel() throws Exception {
+    s3.put(bucket, "refused/a\\b.bin", "backslash".getBytes());
+    s3.put(bucket, "refused/z.bin", "fine".getBytes());
+    Cli.Result r = fetch("refused");
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(6);
+    assertThat(r.output()).contains("Refusing object path 'a\\b.bin'");
+    assertThat(r.output()).doesNotContain("No model found");
+  }
+
+  @Test
   void aPrefixIsAFolderNotAStringPrefix() throws Exception {
     s3.put(bucket, "m/v1/a.bin", "one".getBytes());
     s3.put(bucket, "m/v10/b.bin", "ten".getBytes());
