@@ -229,35 +229,16 @@ class HostileHttpServersIT extends HttpServerFixture {
 
   @Test
   void theDeadlineAlsoEndsAListingThatNeverAnswers() throws Exception {
-    java.util.List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (java.net.ServerSocket silent =
-        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      Thread accepting =
-          new Thread(
-              () -> {
-                try {
-                  while (true) {
-                    held.add(silent.accept());
-                  }
-                } catch (java.io.IOException closed) {
-                  // The test is over.
-                }
-              });
-      accepting.setDaemon(true);
-      accepting.start();
+    try (SilentServer silent = new SilentServer()) {
       long started = System.nanoTime();
       Cli.Result r =
           Cli.run(
               env("STORAGE_DEADLINE_SECONDS", "2"),
-              "http://127.0.0.1:" + silent.getLocalPort() + "/model.bin",
+              "http://127.0.0.1:" + silent.port() + "/model.bin",
               dest.toString());
       long seconds = (System.nanoTime() - started) / 1_000_000_000L;
       assertRefused(r, 5, "did not finish within STORAGE_DEADLINE_SECONDS=2");
       assertThat(seconds).as("the deadline, not the 60 s read timeout").isLessThan(20);
-    } finally {
-      for (java.net.Socket s : held) {
-        s.close();
-      }
     }
   }
 }

@@ -2,12 +2,8 @@ package io.storageinit.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,26 +21,12 @@ class SecretsOnDiskIT {
   @Test
   void aSigtermMidRunLeavesNoDecodedSecretBehind() throws Exception {
     Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
-    List<Socket> held = new ArrayList<>();
     // A NameNode that takes the connection and never answers: the run waits there.
-    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread accepting =
-          new Thread(
-              () -> {
-                try {
-                  while (true) {
-                    held.add(silent.accept());
-                  }
-                } catch (Exception closed) {
-                  // The test is over.
-                }
-              });
-      accepting.setDaemon(true);
-      accepting.start();
+    try (SilentServer silent = new SilentServer()) {
       // HEADERS holds a token: the plugin writes it into its private folder, as KServe does.
       String config =
           "{\"type\": \"webhdfs\", \"HDFS_NAMENODE\": \"http://127.0.0.1:"
-              + silent.getLocalPort()
+              + silent.port()
               + "\", \"HEADERS\": \"{\\\"Authorization\\\": \\\"Bearer t0k3n\\\"}\"}";
       Process p =
           Cli.start(
@@ -64,9 +46,6 @@ class SecretsOnDiskIT {
         assertThat(secretFolders(javaTmp)).isEmpty();
       } finally {
         p.destroyForcibly();
-        for (Socket s : held) {
-          s.close();
-        }
       }
     }
   }
