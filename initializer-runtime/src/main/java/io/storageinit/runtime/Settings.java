@@ -45,6 +45,23 @@ record Settings(
    */
   record Pace(long minRate, Duration window, Optional<Duration> deadline) {
     static final Pace UNCHECKED = new Pace(0, Duration.ofSeconds(30), Optional.empty());
+
+    /**
+     * The nanoseconds left before the deadline of a run that started at {@code started} ({@link
+     * System#nanoTime}): zero or less once it has passed, {@link Long#MAX_VALUE} without one.
+     */
+    long nanosLeft(long started) {
+      return deadline.isEmpty()
+          ? Long.MAX_VALUE
+          : started + deadline.get().toNanos() - System.nanoTime();
+    }
+
+    /** What to say when {@code what} outlasted the deadline. */
+    String missed(String what) {
+      return what
+          + " did not finish within STORAGE_DEADLINE_SECONDS="
+          + deadline.orElseThrow().toSeconds();
+    }
   }
 
   /** How sources already on a local file system reach the destination. */

@@ -313,20 +313,13 @@ public final class StorageInitializer implements AutoCloseable {
    * finishes its answer (each read just inside the read timeout) ends the run at the deadline, as
    * the transfers do. Without a deadline the listing runs on the calling thread.
    */
-  private Listing withinDeadline(java.util.concurrent.Callable<Listing> listing, String uri) {
-    Optional<java.time.Duration> deadline = settings.pace().deadline();
-    if (deadline.isEmpty()) {
-      try {
-        return listing.call();
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new StorageException(
-            Kind.INTERNAL, "Listing " + Uris.redact(uri) + " failed: " + e, e);
-      }
+  private Listing withinDeadline(Supplier<Listing> listing, String uri) {
+    if (settings.pace().deadline().isEmpty()) {
+      return listing.get();
     }
-    long left = started + deadline.get().toNanos() - System.nanoTime();
-    java.util.concurrent.FutureTask<Listing> task = new java.util.concurrent.FutureTask<>(listing);
+    long left = settings.pace().nanosLeft(started);
+    java.util.concurrent.FutureTask<Listing> task =
+        new java.util.concurrent.FutureTask<>(listing::get);
     Thread t = new Thread(task, "listing");
     t.setDaemon(true);
     t.setContextClassLoader(Thread.currentThread().getContextClassLoader());
@@ -336,10 +329,7 @@ public final class StorageInitializer implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       task.cancel(true);
       throw new DeadlinePassed(
-          "the listing of "
-              + Uris.redact(uri)
-              + " did not finish within STORAGE_DEADLINE_SECONDS="
-              + deadline.get().toSeconds()
+          settings.pace().missed("the listing of " + Uris.redact(uri))
               + "; check the store is healthy, or raise the deadline");
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {

@@ -283,10 +283,7 @@ final class TransferEngine {
     /** Waits for every submitted transfer; on the first failure stops the rest and throws it. */
     void await() {
       try {
-        Throwable early = failure.get();
-        if (early != null) {
-          throw asStorageException(early);
-        }
+        throwIfFailed();
         CompletableFuture<Void> done =
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         // Wake up on the first failure rather than after every other transfer has finished.

@@ -23,7 +23,7 @@ final class Watch {
   private static final Logger LOG = LoggerFactory.getLogger(Watch.class);
 
   private final Settings.Pace pace;
-  private final long deadlineNanos;
+  private final long runStarted;
   private final AtomicReference<Throwable> failure;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
   private final Thread thread;
@@ -63,7 +63,7 @@ final class Watch {
 
   private Watch(Settings.Pace pace, long runStarted, AtomicReference<Throwable> failure) {
     this.pace = pace;
-    this.deadlineNanos = pace.deadline().map(d -> runStarted + d.toNanos()).orElse(Long.MAX_VALUE);
+    this.runStarted = runStarted;
     this.failure = failure;
     this.thread = new Thread(this::run, "transfer-watch");
     thread.setDaemon(true);
@@ -82,7 +82,7 @@ final class Watch {
   Stream add(Closeable in) {
     Stream s = new Stream(in, System.nanoTime());
     streams.add(s);
-    if (System.nanoTime() - deadlineNanos > 0) {
+    if (pace.nanosLeft(runStarted) <= 0) {
       s.close(deadlinePassed());
     }
     return s;
@@ -107,7 +107,7 @@ final class Watch {
         return;
       }
       long now = System.nanoTime();
-      if (now - deadlineNanos > 0) {
+      if (pace.nanosLeft(runStarted) <= 0) {
         String why = deadlinePassed();
         failure.compareAndSet(null, new StorageException(Kind.TRANSIENT, why));
         streams.forEach(s -> s.close(why));
@@ -144,8 +144,7 @@ final class Watch {
   }
 
   private String deadlinePassed() {
-    return "the download did not finish within STORAGE_DEADLINE_SECONDS="
-        + pace.deadline().orElseThrow().toSeconds()
+    return pace.missed("the download")
         + "; what was fetched is kept hidden in DEST and a new run resumes it";
   }
 }

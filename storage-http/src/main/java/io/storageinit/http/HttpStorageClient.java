@@ -104,9 +104,8 @@ final class HttpStorageClient implements StorageClient {
       boolean ranged;
       int status = answer.status();
       if (status == 206) {
-        String header = answer.header("Content-Range").orElse(null);
-        ContentRange.check(header, 0, 1, -1, Uris.redact(uri));
-        ContentRange.Range r = ContentRange.parse(header);
+        ContentRange.Range r =
+            ContentRange.checkResponse(answer.response(), 0, 1, -1, Uris.redact(uri));
         ranged = r.complete() >= 0;
         size = r.complete();
       } else if (status == 416) {
@@ -214,13 +213,7 @@ final class HttpStorageClient implements StorageClient {
                 + answer.status()
                 + ": the file changed on the server during the transfer; run again");
       }
-      try {
-        ContentRange.check(
-            answer.header("Content-Range").orElse(null), offset, length, object.size(), what);
-      } catch (StorageException e) {
-        answer.response().abort();
-        throw e;
-      }
+      ContentRange.checkResponse(answer.response(), offset, length, object.size(), what);
     }
     return answer.response().body();
   }
@@ -252,12 +245,7 @@ final class HttpStorageClient implements StorageClient {
         String location = r.header("Location");
         r.abort();
         URI next =
-            Redirects.next(
-                current,
-                location,
-                hop,
-                carries || (!credentials.isEmpty() && nextWouldCarry(owner, current, location)),
-                redacted);
+            Redirects.next(current, location, hop, credentials.isEmpty() ? null : owner, redacted);
         current = next;
         continue;
       }
@@ -267,14 +255,6 @@ final class HttpStorageClient implements StorageClient {
         throw failure;
       }
       return answer;
-    }
-  }
-
-  private static boolean nextWouldCarry(Origin owner, URI current, String location) {
-    try {
-      return location != null && Redirects.mayCarry(owner, current.resolve(location.trim()));
-    } catch (IllegalArgumentException e) {
-      return false;
     }
   }
 

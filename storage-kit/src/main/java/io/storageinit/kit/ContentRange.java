@@ -44,9 +44,6 @@ public final class ContentRange {
     if (first < 0 || last < first || (complete != -1 && (complete < 0 || last >= complete))) {
       return null;
     }
-    if (complete == -1 && total.isEmpty()) {
-      return null;
-    }
     return new Range(first, last, complete);
   }
 
@@ -73,9 +70,10 @@ public final class ContentRange {
    * @param length the bytes asked for, -1 for "to the end"
    * @param size the object's size as listed, -1 if unknown
    * @param what the object, redacted, for the message
+   * @return the range the answer holds: the one asked for
    * @throws StorageException a retryable {@code INTEGRITY} failure on any mismatch
    */
-  public static void check(String header, long offset, long length, long size, String what) {
+  public static Range check(String header, long offset, long length, long size, String what) {
     Range r = parse(header);
     long wantLast = length < 0 ? (size < 0 ? -1 : size - 1) : offset + length - 1;
     if (size >= 0 && wantLast >= size) {
@@ -97,6 +95,21 @@ public final class ContentRange {
               + " with Content-Range '"
               + (header == null ? "(none)" : Headers.printable(header))
               + "': another range or another object; nothing of it was kept");
+    }
+    return r;
+  }
+
+  /**
+   * {@link #check} on a response's {@code Content-Range}; on a mismatch the response's body is
+   * dropped, unread, before the failure is thrown.
+   */
+  public static Range checkResponse(
+      Http1.Response response, long offset, long length, long size, String what) {
+    try {
+      return check(response.header("Content-Range"), offset, length, size, what);
+    } catch (StorageException e) {
+      response.abort();
+      throw e;
     }
   }
 }

@@ -3,7 +3,6 @@ package io.storageinit.kit;
 import io.storageinit.api.ProviderContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -45,25 +44,5 @@ public final class Env {
           name + "=" + c.env(name).orElse("") + " is not a positive whole number of seconds");
     }
     return Duration.ofSeconds(s);
-  }
-
-  /**
-   * {@code true}/{@code 1}/{@code yes} or {@code false}/{@code 0}/{@code no} (any case); {@code
-   * dflt} when unset or (with a problem) anything else.
-   */
-  public static boolean bool(ProviderContext c, String name, boolean dflt, List<String> problems) {
-    Optional<String> v = c.env(name);
-    if (v.isEmpty()) {
-      return dflt;
-    }
-    switch (v.get().toLowerCase(Locale.ROOT)) {
-      case "true", "1", "yes":
-        return true;
-      case "false", "0", "no":
-        return false;
-      default:
-        problems.add(name + "=" + v.get() + " is not true or false");
-        return dflt;
-    }
   }
 }

@@ -64,14 +64,15 @@ public final class Redirects {
    * The next hop after {@code current} answered with a redirect to {@code location}.
    *
    * @param hops how many redirects were followed before this one
-   * @param credentialed whether the request to {@code current} carried credentials, or the one to
-   *     the next hop would
+   * @param credentials the origin the request's credentials belong to, or null when it has none;
+   *     they are in play when they went to {@code current} or would go to the next hop ({@link
+   *     #mayCarry})
    * @param forMessage the URI the user gave, already redacted, for error messages
    * @throws StorageException {@code INVALID_URI} for a missing or malformed location, another
    *     scheme than http(s), too many hops, or a downgrade from https to http with credentials
    */
   public static URI next(
-      URI current, String location, int hops, boolean credentialed, String forMessage) {
+      URI current, String location, int hops, Origin credentials, String forMessage) {
     if (location == null || location.isBlank()) {
       throw new StorageException(
           Kind.INVALID_URI, "URI: " + forMessage + " redirected without a Location");
@@ -98,6 +99,8 @@ public final class Redirects {
               + Uris.redact(next.toString())
               + ", not http(s)");
     }
+    boolean credentialed =
+        credentials != null && (mayCarry(credentials, current) || mayCarry(credentials, next));
     if (credentialed && "https".equalsIgnoreCase(current.getScheme()) && scheme.equals("http")) {
       throw new StorageException(
           Kind.INVALID_URI,

@@ -24,31 +24,32 @@ class RedirectsTest {
 
   @Test
   void relativeLocationsResolveAgainstTheHopThatSentThem() {
-    assertThat(Redirects.next(HTTPS, "../v2/model.bin", 0, true, "u"))
+    assertThat(Redirects.next(HTTPS, "../v2/model.bin", 0, Origin.of(HTTPS), "u"))
         .isEqualTo(URI.create("https://models.example.com/v2/model.bin"));
-    assertThat(Redirects.next(HTTPS, "//cdn.example.com/x", 0, false, "u"))
+    assertThat(Redirects.next(HTTPS, "//cdn.example.com/x", 0, null, "u"))
         .isEqualTo(URI.create("https://cdn.example.com/x"));
   }
 
   @Test
   void aDowngradeToPlainHttpIsRefusedOnlyWhileCredentialsAreInPlay() {
-    assertThatThrownBy(() -> Redirects.next(HTTPS, "http://cdn.example.com/x", 0, true, "u"))
+    assertThatThrownBy(
+            () -> Redirects.next(HTTPS, "http://cdn.example.com/x", 0, Origin.of(HTTPS), "u"))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("from https to")
         .hasMessageContaining("clear text");
-    assertThat(Redirects.next(HTTPS, "http://cdn.example.com/x", 0, false, "u"))
+    assertThat(Redirects.next(HTTPS, "http://cdn.example.com/x", 0, null, "u"))
         .isEqualTo(URI.create("http://cdn.example.com/x"));
   }
 
   @Test
   void loopsOtherSchemesAndMissingLocationsAreRefused() {
-    assertThatThrownBy(() -> Redirects.next(HTTPS, "/x", Redirects.MAX_HOPS, false, "u"))
+    assertThatThrownBy(() -> Redirects.next(HTTPS, "/x", Redirects.MAX_HOPS, null, "u"))
         .hasMessageContaining("more than 10 times");
-    assertThatThrownBy(() -> Redirects.next(HTTPS, "file:///etc/passwd", 0, false, "u"))
+    assertThatThrownBy(() -> Redirects.next(HTTPS, "file:///etc/passwd", 0, null, "u"))
         .hasMessageContaining("not http(s)");
-    assertThatThrownBy(() -> Redirects.next(HTTPS, null, 0, false, "u"))
+    assertThatThrownBy(() -> Redirects.next(HTTPS, null, 0, null, "u"))
         .hasMessageContaining("without a Location");
-    assertThatThrownBy(() -> Redirects.next(HTTPS, "http://[bad", 0, false, "u"))
+    assertThatThrownBy(() -> Redirects.next(HTTPS, "http://[bad", 0, null, "u"))
         .hasMessageContaining("malformed Location");
   }
 }

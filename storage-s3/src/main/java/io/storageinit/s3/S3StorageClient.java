@@ -321,12 +321,7 @@ final class S3StorageClient implements StorageClient {
           throw StorageException.retryableIntegrity(
               at.uri() + " answered a range request with " + r.status() + ", not 206");
         }
-        try {
-          ContentRange.check(r.header("content-range"), offset, length, object.size(), at.uri());
-        } catch (StorageException e) {
-          r.abort();
-          throw e;
-        }
+        ContentRange.checkResponse(r, offset, length, object.size(), at.uri());
       }
       return r.body();
     } catch (S3Transport.Failure e) {

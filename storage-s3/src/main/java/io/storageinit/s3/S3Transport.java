@@ -1,5 +1,6 @@
 package io.storageinit.s3;
 
+import io.storageinit.kit.Headers;
 import io.storageinit.kit.Http1;
 import io.storageinit.kit.HttpProxies;
 import java.io.IOException;
@@ -195,9 +196,7 @@ final class S3Transport {
     }
     URI base = at.base();
     int defaultPort = "https".equals(base.getScheme()) ? 443 : 80;
-    String host =
-        base.getHost()
-            + (base.getPort() > 0 && base.getPort() != defaultPort ? ":" + base.getPort() : "");
+    String host = Headers.hostField(base);
     TreeMap<String, String> signed = new TreeMap<>();
     for (Map.Entry<String, String> e : headers.entrySet()) {
       signed.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
