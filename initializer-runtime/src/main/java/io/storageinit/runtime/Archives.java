@@ -51,6 +51,15 @@ final class Archives {
     TAR
   }
 
+  /**
+   * The most memory a decompressor may ask for (LZMA and XZ dictionaries, LZW tables): 128 MiB,
+   * twice what xz's strongest preset needs, well inside a 1 Gi container. An archive whose header
+   * asks for more (a hostile or corrupt one: found by ArchiveEntriesFuzz, a tar whose first bytes
+   * read as an LZMA header asking for a 1.9 GB dictionary) is refused, where it made the JVM run
+   * out of memory.
+   */
+  static final int DECOMPRESSOR_MEMORY_KIB = 128 * 1024;
+
   /** The hidden folder in DEST an archive is unpacked into before its entries move into place. */
   static final String STAGING_PREFIX = ".storage-initializer-unpack-";
 
@@ -273,11 +282,20 @@ final class Archives {
     }
 
     /** Tar files may be compressed whatever their name says; like Python's tarfile, look. */
-    private static InputStream decompress(InputStream in) throws IOException {
+    private InputStream decompress(InputStream in) throws IOException {
       try {
         String type = CompressorStreamFactory.detect(in);
-        return new CompressorStreamFactory(true).createCompressorInputStream(type, in);
+        return new CompressorStreamFactory(true, DECOMPRESSOR_MEMORY_KIB)
+            .createCompressorInputStream(type, in);
       } catch (CompressorException e) {
+        if (e.getCause() instanceof org.apache.commons.compress.MemoryLimitException m) {
+          throw refuse(
+              "its compression header asks for "
+                  + m.getMemoryNeededInKb() / 1024
+                  + " MiB of memory, more than the "
+                  + DECOMPRESSOR_MEMORY_KIB / 1024
+                  + " MiB allowed");
+        }
         return in;
       }
     }
