@@ -124,6 +124,7 @@ final class Archives {
                 + format.name().toLowerCase(Locale.ROOT)
                 + " archive?");
       }
+      unpacker.checkLinks(dest);
       mergeInto(staging, dest);
       deleteTree(staging);
       Files.delete(archive);
@@ -384,6 +385,75 @@ final class Archives {
       checkParents(name, target);
       Files.deleteIfExists(target);
       Files.createSymbolicLink(target, target.getParent().relativize(resolved));
+    }
+
+    /** The most links one path may pass through, as Linux allows (ELOOP past 40). */
+    private static final int MAX_HOPS = 40;
+
+    /**
+     * Judges every link against the tree as it will finally be, after every entry was unpacked and
+     * merged into {@code dest}: entry-by-entry checks cannot see a link that was valid only through
+     * another link that a later entry replaced, a link to a link, or a hard link to a link. Each
+     * link is resolved step by step, through the links it meets (in the unpacked tree or, where
+     * that has nothing, in DEST), and the archive is refused if any step leaves the destination.
+     */
+    void checkLinks(Path dest) throws IOException {
+      List<Path> links;
+      try (Stream<Path> walk = Files.walk(root)) {
+        links = walk.filter(Files::isSymbolicLink).toList();
+      }
+      for (Path link : links) {
+        List<String> at = new java.util.ArrayList<>();
+        root.relativize(link.getParent()).forEach(seg -> at.add(seg.toString()));
+        at.removeIf(String::isEmpty);
+        String shown = root.relativize(link).toString();
+        follow(shown, at, Files.readSymbolicLink(link).toString(), dest);
+      }
+    }
+
+    /** Resolves {@code target} from the folder {@code at}, refusing any step out of the root. */
+    private void follow(String shown, List<String> at, String target, Path dest)
+        throws IOException {
+      java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+      int hops = 0;
+      pushSegments(todo, target);
+      while (!todo.isEmpty()) {
+        String seg = todo.pop();
+        if (seg.isEmpty() || seg.equals(".")) {
+          continue;
+        }
+        if (seg.equals("..")) {
+          if (at.isEmpty()) {
+            throw refuse("link '" + shown + "' leads outside the destination through other links");
+          }
+          at.remove(at.size() - 1);
+          continue;
+        }
+        at.add(seg);
+        String rel = String.join("/", at);
+        Path here =
+            Files.exists(root.resolve(rel), LinkOption.NOFOLLOW_LINKS)
+                ? root.resolve(rel)
+                : dest.resolve(rel);
+        if (Files.isSymbolicLink(here)) {
+          if (++hops > MAX_HOPS) {
+            throw refuse("link '" + shown + "' passes through more than " + MAX_HOPS + " links");
+          }
+          String next = Files.readSymbolicLink(here).toString();
+          if (next.startsWith("/")) {
+            throw refuse("link '" + shown + "' leads to the absolute path " + next);
+          }
+          at.remove(at.size() - 1);
+          pushSegments(todo, next);
+        }
+      }
+    }
+
+    private static void pushSegments(java.util.ArrayDeque<String> todo, String path) {
+      String[] segs = path.split("/", -1);
+      for (int i = segs.length - 1; i >= 0; i--) {
+        todo.push(segs[i]);
+      }
     }
 
     private void hardLink(String name, Path target, String linkName) throws IOException {

@@ -156,7 +156,8 @@ final class ModelCache {
           Files.createLink(target, source);
         } catch (IOException | UnsupportedOperationException e) {
           // Another file system: a copy, through a partial file like every other write.
-          Path partial = TransferEngine.partialOf(target);
+          // A fresh hidden name (created new, never an existing file or link).
+          Path partial = Files.createTempFile(target.getParent(), WorkFolder.RESERVED_PREFIX, "");
           Files.copy(source, partial, StandardCopyOption.REPLACE_EXISTING);
           partial.toFile().setWritable(true, true);
           TransferEngine.moveIntoPlace(partial, target);

@@ -193,7 +193,7 @@ public final class StorageInitializer implements AutoCloseable {
         fetchThroughCache(client, uri, objects, planned);
       }
     } else {
-      try (TransferEngine.Session session = engine().open(client)) {
+      try (TransferEngine.Session session = engine().open(client, dest)) {
         // Pages of a long listing start their transfers while the next page is listed.
         int[] handedOver = {0};
         Listing listing =
@@ -261,6 +261,7 @@ public final class StorageInitializer implements AutoCloseable {
         engine()
             .fetch(
                 client,
+                staging,
                 planned.stream()
                     .map(p -> new Planned(p.object(), staging.resolve(p.object().path())))
                     .toList());
@@ -419,6 +420,16 @@ public final class StorageInitializer implements AutoCloseable {
                     + path
                     + "': it is empty, absolute or climbs out of the destination");
           }
+        }
+        if (WorkFolder.reserved(path)) {
+          throw new StorageException(
+              Kind.INTEGRITY,
+              "Refusing object path '"
+                  + path
+                  + "': names starting with "
+                  + WorkFolder.RESERVED_PREFIX
+                  + " at the top of DEST are the initializer's own working folders; rename the"
+                  + " object in the store");
         }
         if (!files.add(path)) {
           throw new StorageException(

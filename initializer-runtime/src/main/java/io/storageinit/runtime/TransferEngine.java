@@ -72,9 +72,6 @@ final class TransferEngine {
    */
   private static final java.nio.file.LinkOption NOFOLLOW = java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
-  private static final String PARTIAL = ".partial";
-  private static final String PARTS = ".partial.parts";
-
   /** One object and the file it becomes. */
   record Planned(RemoteObject object, Path target) {}
 
@@ -116,50 +113,23 @@ final class TransferEngine {
     this.runStarted = runStarted;
   }
 
-  /** The hidden sibling a file is written to before its final rename. */
-  static Path partialOf(Path target) {
-    return target.resolveSibling(hiddenName(target.getFileName().toString(), PARTIAL));
-  }
-
-  private static Path partsOf(Path target) {
-    return target.resolveSibling(hiddenName(target.getFileName().toString(), PARTS));
-  }
-
-  /** The longest name Linux file systems take (NAME_MAX), in bytes. */
-  private static final int NAME_MAX = 255;
-
-  /**
-   * {@code .<name><suffix>}; for a name so long that this would pass {@link #NAME_MAX} bytes (a
-   * legal name of 241-255 bytes), {@code .<SHA-256 of the name, 40 hex digits><suffix>} instead.
-   */
-  static String hiddenName(String name, String suffix) {
-    String plain = "." + name + suffix;
-    if (plain.length() * 3 <= NAME_MAX
-        || plain.getBytes(StandardCharsets.UTF_8).length <= NAME_MAX) {
-      return plain;
-    }
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-      return "." + HexFormat.of().formatHex(h, 0, 20) + suffix;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /**
    * Fetches every planned object. Returns when all are in place; on the first permanent failure
    * stops the rest and throws it.
    */
-  void fetch(StorageClient client, List<Planned> files) {
-    try (Session session = open(client)) {
+  void fetch(StorageClient client, Path root, List<Planned> files) {
+    try (Session session = open(client, root)) {
       session.submit(files);
       session.await();
     }
   }
 
-  /** Starts a fetch whose files are handed over in batches, as a listing's pages arrive. */
-  Session open(StorageClient client) {
-    return new Session(client);
+  /**
+   * Starts a fetch whose files are handed over in batches, as a listing's pages arrive. Every file
+   * lies under {@code root}, whose {@link WorkFolder} holds them while they download.
+   */
+  Session open(StorageClient client, Path root) {
+    return new Session(client, root);
   }
 
   /**
@@ -180,10 +150,13 @@ final class TransferEngine {
     private final Set<Path> folders = new java.util.HashSet<>();
     private final Map<Path, Set<String>> contents = new HashMap<>();
     private final Watch watch;
+    private final WorkFolder work;
     private boolean logged;
+    private boolean succeeded;
 
-    private Session(StorageClient client) {
+    private Session(StorageClient client, Path root) {
       this.client = client;
+      this.work = new WorkFolder(root);
       this.ranged = client.capabilities().contains(Capability.RANGED_READS);
       this.streams = Math.min(concurrency, client.concurrencyLimit().orElse(concurrency));
       this.pool =
@@ -233,13 +206,29 @@ final class TransferEngine {
         LOG.debug("up to date: {}", p.target());
         return List.of();
       }
-      boolean leftovers =
-          unknown
-              || present.contains(hiddenName(name, PARTIAL))
-              || present.contains(hiddenName(name, PARTS));
+      try {
+        work.prepare();
+      } catch (IOException e) {
+        throw new StorageException(
+            Kind.INTERNAL,
+            "Cannot make the folder for unfinished files in "
+                + p.target().getParent()
+                + ": "
+                + e
+                + " (is the volume full or read-only?)",
+            e);
+      }
       FileJob job =
           new FileJob(
-              client, p, ranged && p.object().rangedReads(), part, leftovers, failure, watch);
+              client,
+              p,
+              work.partialOf(p.target()),
+              work.partsOf(p.target()),
+              ranged && p.object().rangedReads(),
+              part,
+              unknown || work.hasLeftovers(p.target()),
+              failure,
+              watch);
       return job.tasks(folders);
     }
 
@@ -296,6 +285,8 @@ final class TransferEngine {
               });
         }
         done.join();
+        succeeded = true;
+        work.removeAfterSuccess();
       } catch (CompletionException e) {
         // The first failure, not a task's "cancelled after another failure" that came before it.
         Throwable first = failure.get();
@@ -310,7 +301,9 @@ final class TransferEngine {
       }
       pool.shutdownNow();
       try {
-        pool.awaitTermination(5, TimeUnit.SECONDS);
+        if (pool.awaitTermination(5, TimeUnit.SECONDS) && !succeeded) {
+          work.removeIfEmpty();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -420,6 +413,8 @@ final class TransferEngine {
     FileJob(
         StorageClient client,
         Planned p,
+        Path partial,
+        Path parts,
         boolean rangedReads,
         long partSize,
         boolean leftovers,
@@ -431,8 +426,8 @@ final class TransferEngine {
       this.leftovers = leftovers;
       this.object = p.object();
       this.target = p.target();
-      this.partial = partialOf(target);
-      this.parts = partsOf(target);
+      this.partial = partial;
+      this.parts = parts;
       this.rangedReads = rangedReads;
       this.failure = failure;
     }

@@ -94,7 +94,7 @@ class TransferEngineTest {
     }
     client.objects.put("small.json", random(100));
     plan.add(new Planned(client.object("small.json"), dest.resolve("small.json")));
-    engine(4).fetch(client, plan);
+    engine(4).fetch(client, dest, plan);
     for (int i = 0; i < 3; i++) {
       assertThat(Files.readAllBytes(dest.resolve("shard-" + i))).isEqualTo(random(300_000 + i));
     }
@@ -109,7 +109,8 @@ class TransferEngineTest {
     client.channels = channels;
     byte[] data = random(1_000_000);
     client.objects.put("m.bin", data);
-    engine(3).fetch(client, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
+    engine(3)
+        .fetch(client, dest, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
     assertThat(Files.readAllBytes(dest.resolve("m.bin"))).isEqualTo(data);
     assertThat(client.reads).hasSize(16).allMatch(r -> r[1] <= 64 * 1024);
     assertThat(Files.list(dest)).containsExactly(dest.resolve("m.bin"));
@@ -122,11 +123,43 @@ class TransferEngineTest {
     byte[] data = random(1000);
     client.objects.put("m.bin", data);
     // What a ranged try of a larger version of m.bin left behind.
-    Files.writeString(dest.resolve(".m.bin.partial.parts"), "v1 size=9999999 part=65536\n0\n");
-    Files.write(dest.resolve(".m.bin.partial"), random(70_000));
-    engine(3).fetch(client, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
+    WorkFolder work = new WorkFolder(dest);
+    Files.createDirectories(dest.resolve(WorkFolder.NAME));
+    Files.writeString(work.partsOf(dest.resolve("m.bin")), "v1 size=9999999 part=65536\n0\n");
+    Files.write(work.partialOf(dest.resolve("m.bin")), random(70_000));
+    engine(3)
+        .fetch(client, dest, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
     assertThat(Files.readAllBytes(dest.resolve("m.bin"))).isEqualTo(data);
     assertThat(Files.list(dest)).containsExactly(dest.resolve("m.bin"));
+  }
+
+  @Test
+  void whatAKilledRunLeftForAnObjectNoLongerListedGoesWithTheWorkFolderAfterASuccess()
+      throws Exception {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("m.bin", random(1000));
+    WorkFolder work = new WorkFolder(dest);
+    Files.createDirectories(dest.resolve(WorkFolder.NAME));
+    // An object of an earlier listing, killed in mid-download: its data and its parts record.
+    Files.writeString(work.partsOf(dest.resolve("gone.bin")), "v1 size=9999999 part=65536\n0\n");
+    Files.write(work.partialOf(dest.resolve("gone.bin")), random(65_536));
+    engine(3)
+        .fetch(client, dest, List.of(new Planned(client.object("m.bin"), dest.resolve("m.bin"))));
+    assertThat(Files.list(dest)).containsExactly(dest.resolve("m.bin"));
+  }
+
+  @Test
+  void aFailedFetchKeepsItsWorkForTheNextRunButNoEmptyWorkFolder() throws Exception {
+    FakeClient client = new FakeClient(true);
+    client.objects.put("m", random(1000));
+    RemoteObject lying =
+        RemoteObject.builder("m", "m")
+            .size(1000)
+            .checksum(Checksum.of(Checksum.Algorithm.SHA256, "00ff"))
+            .build();
+    assertThatThrownBy(
+        () -> engine(3).fetch(client, dest, List.of(new Planned(lying, dest.resolve("m")))));
+    assertThat(dest.resolve(WorkFolder.NAME)).doesNotExist();
   }
 
   @Test
@@ -151,7 +184,7 @@ class TransferEngineTest {
                             .build(),
                         dest.resolve(n)))
             .toList();
-    engine(3).fetch(client, plan);
+    engine(3).fetch(client, dest, plan);
     // The access time is set to the same, as rclone does (checked before a read moves it on).
     assertThat(
             Files.readAttributes(
@@ -203,7 +236,7 @@ class TransferEngineTest {
       client.objects.put("f" + i, random(200_000 + i));
       files.add(new Planned(client.object("f" + i), dest.resolve("f" + i)));
     }
-    engine(3).fetch(client, files);
+    engine(3).fetch(client, dest, files);
     for (int i = 0; i < 12; i++) {
       assertThat(dest.resolve("f" + i)).hasSize(200_000 + i);
     }
@@ -220,7 +253,8 @@ class TransferEngineTest {
     client.failure = StorageException.transientFailure("503", null);
     client.failuresLeft.set(2);
     engine(3)
-        .fetch(client, List.of(new Planned(client.object("a/b.bin"), dest.resolve("a/b.bin"))));
+        .fetch(
+            client, dest, List.of(new Planned(client.object("a/b.bin"), dest.resolve("a/b.bin"))));
     assertThat(Files.readAllBytes(dest.resolve("a/b.bin"))).isEqualTo(data);
     assertThat(stats.retries.get()).isEqualTo(2);
     assertThat(sleeps).hasSize(2);
@@ -234,7 +268,7 @@ class TransferEngineTest {
     client.objects.put("m", random(10));
     client.failure = new StorageException(Kind.TRANSIENT, "429", null, Duration.ofSeconds(7));
     client.failuresLeft.set(1);
-    engine(3).fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m"))));
+    engine(3).fetch(client, dest, List.of(new Planned(client.object("m"), dest.resolve("m"))));
     assertThat(sleeps).containsExactly(Duration.ofSeconds(7));
   }
 
@@ -247,7 +281,7 @@ class TransferEngineTest {
     client.objects.put("m", data);
     client.cutsLeft.set(1);
     client.cutAfter = 20_000;
-    engine(3).fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m"))));
+    engine(3).fetch(client, dest, List.of(new Planned(client.object("m"), dest.resolve("m"))));
     assertThat(Files.readAllBytes(dest.resolve("m"))).isEqualTo(data);
     assertThat(client.reads).hasSize(2);
     assertThat(client.reads.get(1)).containsExactly(20_000, 30_000);
@@ -260,7 +294,7 @@ class TransferEngineTest {
     client.objects.put("m", data);
     client.cutsLeft.set(1);
     client.cutAfter = 20_000;
-    engine(3).fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m"))));
+    engine(3).fetch(client, dest, List.of(new Planned(client.object("m"), dest.resolve("m"))));
     assertThat(Files.readAllBytes(dest.resolve("m"))).isEqualTo(data);
     assertThat(client.reads).allMatch(r -> r[0] == 0 && r[1] == -1);
   }
@@ -274,7 +308,8 @@ class TransferEngineTest {
     assertThatThrownBy(
             () ->
                 engine(5)
-                    .fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m")))))
+                    .fetch(
+                        client, dest, List.of(new Planned(client.object("m"), dest.resolve("m")))))
         .isInstanceOfSatisfying(
             StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
     assertThat(client.reads).hasSize(1);
@@ -290,7 +325,8 @@ class TransferEngineTest {
     assertThatThrownBy(
             () ->
                 engine(4)
-                    .fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m")))))
+                    .fetch(
+                        client, dest, List.of(new Planned(client.object("m"), dest.resolve("m")))))
         .isInstanceOfSatisfying(
             StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.TRANSIENT))
         .hasMessageContaining("after 4 attempts");
@@ -307,12 +343,12 @@ class TransferEngineTest {
             .checksum(Checksum.of(Checksum.Algorithm.SHA256, "00ff"))
             .build();
     assertThatThrownBy(
-            () -> engine(3).fetch(client, List.of(new Planned(lying, dest.resolve("m")))))
+            () -> engine(3).fetch(client, dest, List.of(new Planned(lying, dest.resolve("m")))))
         .isInstanceOfSatisfying(
             StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY))
         .hasMessageContaining("SHA256");
     assertThat(dest.resolve("m")).doesNotExist();
-    assertThat(TransferEngine.partialOf(dest.resolve("m"))).doesNotExist();
+    assertThat(new WorkFolder(dest).partialOf(dest.resolve("m"))).doesNotExist();
   }
 
   @Test
@@ -335,13 +371,14 @@ class TransferEngineTest {
     assertThatThrownBy(
             () ->
                 engine(3)
-                    .fetch(client, List.of(new Planned(client.object("m"), dest.resolve("m")))))
+                    .fetch(
+                        client, dest, List.of(new Planned(client.object("m"), dest.resolve("m")))))
         .isInstanceOfSatisfying(
             StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY))
         .hasMessageContaining("store checksum differs");
     assertThat(seen).singleElement().isEqualTo(data);
     assertThat(dest.resolve("m")).doesNotExist();
-    assertThat(TransferEngine.partialOf(dest.resolve("m"))).doesNotExist();
+    assertThat(new WorkFolder(dest).partialOf(dest.resolve("m"))).doesNotExist();
   }
 
   @ParameterizedTest(name = "streams that are channels: {0}")
@@ -352,7 +389,8 @@ class TransferEngineTest {
     client.objects.put("m", random(1000));
     RemoteObject shortListed = RemoteObject.builder("m", "m").size(900).build();
     assertThatThrownBy(
-            () -> engine(3).fetch(client, List.of(new Planned(shortListed, dest.resolve("m")))))
+            () ->
+                engine(3).fetch(client, dest, List.of(new Planned(shortListed, dest.resolve("m")))))
         .isInstanceOfSatisfying(
             StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY));
     assertThat(dest.resolve("m")).doesNotExist();
@@ -402,7 +440,7 @@ class TransferEngineTest {
     FakeClient client = new FakeClient(true);
     client.objects.put("one.bin", random(100_000));
     client.objects.put("two/t.bin", random(300));
-    try (TransferEngine.Session session = engine(3).open(client)) {
+    try (TransferEngine.Session session = engine(3).open(client, dest)) {
       session.submit(List.of(new Planned(client.object("one.bin"), dest.resolve("one.bin"))));
       session.submit(List.of(new Planned(client.object("two/t.bin"), dest.resolve("two/t.bin"))));
       session.await();
@@ -417,7 +455,7 @@ class TransferEngineTest {
     FakeClient client = new FakeClient(true);
     client.objects.put("late.bin", random(10));
     StorageException planning = new StorageException(Kind.INTEGRITY, "bad path on page 2");
-    try (TransferEngine.Session session = engine(3).open(client)) {
+    try (TransferEngine.Session session = engine(3).open(client, dest)) {
       session.fail(planning);
       session.submit(List.of(new Planned(client.object("late.bin"), dest.resolve("late.bin"))));
       assertThatThrownBy(session::await).isSameAs(planning);

@@ -163,6 +163,14 @@ class HostileHttpServersIT extends HttpServerFixture {
     assertThat(r.output()).doesNotContain("ap1-k3y");
   }
 
+  /** The name the initializer gives the unfinished file of {@code path} in its work folder. */
+  static String hiddenName(String path, String suffix) throws Exception {
+    byte[] h =
+        java.security.MessageDigest.getInstance("SHA-256")
+            .digest(path.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return java.util.HexFormat.of().formatHex(h, 0, 20) + suffix;
+  }
+
   @Test
   void linksPlantedAtOurHiddenNamesAreNeverWrittenThrough() throws Exception {
     byte[] small = publish("config.json", 300);
@@ -170,10 +178,10 @@ class HostileHttpServersIT extends HttpServerFixture {
     Path outside = Files.createDirectories(tmp.resolve("outside"));
     Path victim = Files.writeString(outside.resolve("victim"), "outside DEST");
     Path victimParts = Files.writeString(outside.resolve("victim.parts"), "outside DEST");
-    Files.createDirectories(dest);
-    Files.createSymbolicLink(dest.resolve(".config.json.partial"), victim);
-    Files.createSymbolicLink(dest.resolve(".model.bin.partial"), victim);
-    Files.createSymbolicLink(dest.resolve(".model.bin.partial.parts"), victimParts);
+    Path work = Files.createDirectories(dest.resolve(".storage-initializer-download"));
+    Files.createSymbolicLink(work.resolve(hiddenName("config.json", ".partial")), victim);
+    Files.createSymbolicLink(work.resolve(hiddenName("model.bin", ".partial")), victim);
+    Files.createSymbolicLink(work.resolve(hiddenName("model.bin", ".parts")), victimParts);
     for (String name : java.util.List.of("config.json", "model.bin")) {
       Cli.Result r = fetch(name, "STORAGE_PART_SIZE", "256KiB");
       assertThat(r.exitCode()).as(r.output()).isZero();
@@ -182,10 +190,20 @@ class HostileHttpServersIT extends HttpServerFixture {
     assertThat(victimParts).hasContent("outside DEST");
     assertThat(Files.readAllBytes(dest.resolve("config.json"))).isEqualTo(small);
     assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(large);
-    try (var left = Files.list(dest)) {
-      assertThat(left.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("config.json", "model.bin");
-    }
+    assertThat(Cli.tree(dest)).containsOnlyKeys("config.json", "model.bin");
+  }
+
+  @Test
+  void aLinkPlantedAtTheWorkFolderIsRemovedNotWrittenThrough() throws Exception {
+    byte[] large = publish("model.bin", 3 << 20);
+    Path outside = Files.createDirectories(tmp.resolve("outside-work"));
+    Files.createDirectories(dest);
+    Files.createSymbolicLink(dest.resolve(".storage-initializer-download"), outside);
+    Cli.Result r = fetch("model.bin", "STORAGE_PART_SIZE", "256KiB");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(large);
+    assertThat(Cli.tree(outside)).isEmpty();
+    assertThat(Cli.tree(dest)).containsOnlyKeys("model.bin");
   }
 
   @Test
@@ -210,7 +228,7 @@ class HostileHttpServersIT extends HttpServerFixture {
 
   @Test
   void aNameOfTheLongestLengthLinuxAllowsLandsAsItIs() throws Exception {
-    // 255 bytes: legal, but ".<name>.partial.parts" would not be.
+    // 255 bytes: legal, but ".<name>.partial.parts" (the hidden name of earlier builds) is not.
     String name = "m".repeat(244) + ".safetensor";
     assertThat(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(255);
     byte[] small = publish(name, 5000);

@@ -204,16 +204,18 @@ class HttpIT extends HttpServerFixture {
     server.throttle(2 * 1024 * 1024);
     Map<String, String> env = Map.of("STORAGE_PART_SIZE", "1MiB", "STORAGE_CONCURRENCY", "4");
     Process p = Cli.start(env, server.url("model.bin"), dest.toString());
-    Path parts = dest.resolve(".model.bin.partial.parts");
+    // Unfinished files live in the work folder under hashed names: the parts record and the data.
+    Path work = dest.resolve(".storage-initializer-download");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while ((!Files.exists(parts) || Files.readAllLines(parts).size() < 5)
-        && System.nanoTime() < deadline) {
+    while (partsRecorded(work) < 5 && System.nanoTime() < deadline) {
       assertThat(p.isAlive()).isTrue();
       Thread.onSpinWait();
     }
     p.destroyForcibly().waitFor();
     assertThat(dest.resolve("model.bin")).doesNotExist();
-    assertThat(dest.resolve(".model.bin.partial")).exists();
+    assertThat(Cli.tree(work).keySet())
+        .anyMatch(n -> n.endsWith(".partial"))
+        .anyMatch(n -> n.endsWith(".parts"));
 
     server.throttle(0);
     long sentBefore = server.bodyBytesSent();
@@ -223,6 +225,19 @@ class HttpIT extends HttpServerFixture {
     assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(data);
     assertThat(server.bodyBytesSent() - sentBefore).isLessThan(data.length - 3L * 1024 * 1024);
     assertThat(Cli.tree(dest)).containsOnlyKeys("model.bin");
+  }
+
+  /** How many finished parts the work folder's parts record lists (0 while there is none). */
+  private static int partsRecorded(Path work) throws java.io.IOException {
+    if (!Files.isDirectory(work)) {
+      return 0;
+    }
+    try (var files = Files.list(work)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".parts")).toList()) {
+        return Files.readAllLines(f).size() - 1;
+      }
+    }
+    return 0;
   }
 
   @Test

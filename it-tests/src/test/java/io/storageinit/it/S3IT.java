@@ -177,6 +177,38 @@ class S3IT {
   }
 
   @Test
+  void objectsNamedLikeTemporaryFilesLandAsThemselvesAndSpoilNothing() throws Exception {
+    // The names earlier builds wrote x to while it downloaded: now plain names like any other.
+    byte[] x = random(20_000_000);
+    s3.put(bucket, "t/x", x);
+    s3.put(bucket, "t/.x.partial", "eighteen bytes!!!!".getBytes());
+    s3.put(bucket, "t/.x.partial.parts", "v1 size=1 part=1\n0\n".getBytes());
+    s3.put(bucket, "t/sub/.storage-initializer-download", "a file, below the top".getBytes());
+    Cli.Result r = fetch(Map.of("STORAGE_PART_SIZE", "1MiB"), "t");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(Files.readAllBytes(dest.resolve("x"))).isEqualTo(x);
+    assertThat(dest.resolve(".x.partial")).hasContent("eighteen bytes!!!!");
+    assertThat(dest.resolve(".x.partial.parts")).hasContent("v1 size=1 part=1\n0\n");
+    assertThat(dest.resolve("sub/.storage-initializer-download"))
+        .hasContent("a file, below the top");
+    assertThat(Cli.tree(dest))
+        .containsOnlyKeys(
+            "x", ".x.partial", ".x.partial.parts", "sub", "sub/.storage-initializer-download");
+  }
+
+  @Test
+  void anObjectAtTheNameOfOurWorkFolderIsRefused() throws Exception {
+    s3.put(bucket, "w/.storage-initializer-download/0123.partial", "planted".getBytes());
+    s3.put(bucket, "w/model.bin", "fine".getBytes());
+    Cli.Result r = fetch("w");
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(6);
+    assertThat(r.output())
+        .contains("Refusing object path '.storage-initializer-download/0123.partial'")
+        .contains("the initializer's own working folders");
+    assertThat(dest.resolve("model.bin")).doesNotExist();
+  }
+
+  @Test
   void aPrefixIsAFolderNotAStringPrefix() throws Exception {
     s3.put(bucket, "m/v1/a.bin", "one".getBytes());
     s3.put(bucket, "m/v10/b.bin", "ten".getBytes());
