@@ -55,6 +55,11 @@ final class IsolatedClient implements StorageClient {
   }
 
   @Override
+  public java.util.Optional<String> storeIdentity() {
+    return PluginRegistry.withContextLoader(loader, delegate::storeIdentity);
+  }
+
+  @Override
   public Set<Capability> capabilities() {
     return delegate.capabilities();
   }

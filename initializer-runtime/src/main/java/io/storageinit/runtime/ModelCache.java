@@ -28,14 +28,17 @@ import org.slf4j.LoggerFactory;
  * A node-level model cache shared by the initializers of many pods ({@code STORAGE_CACHE_DIR}, a
  * hostPath or shared volume).
  *
- * <p>An entry is keyed by the source URI and the listing's paths, sizes and versions, so a changed
- * remote object makes a new key and is never served stale. Writers hold an exclusive file lock on
- * the key while they fetch into {@code tmp/<key>/} and rename it to {@code entries/<key>/} only
- * when complete: concurrent initializers of one model download it once (the others wait on the
- * lock, then link), and a crashed writer leaves nothing others would serve (its partial work is
- * resumed by the next writer). Hits are materialised in DEST by hard link, or by copy across file
- * systems. The cache is bounded by {@code STORAGE_CACHE_MAX_BYTES}, evicting least recently used
- * entries that no one is using.
+ * <p>An entry is keyed by the store ({@link io.storageinit.api.StorageClient#storeIdentity()}: its
+ * endpoint and the trust in it), the source URI, and the listing's paths, sizes, versions and
+ * checksums, so a changed remote object makes a new key and is never served stale, and a pod that
+ * points the same URI at a server of its own fills entries no other pod's key names. The writer
+ * verified every file against the listing's checksums, which are part of the key. Writers hold an
+ * exclusive file lock on the key while they fetch into {@code tmp/<key>/} and rename it to {@code
+ * entries/<key>/} only when complete: concurrent initializers of one model download it once (the
+ * others wait on the lock, then link), and a crashed writer leaves nothing others would serve (its
+ * partial work is resumed by the next writer). Hits are materialised in DEST by hard link, or by
+ * copy across file systems. The cache is bounded by {@code STORAGE_CACHE_MAX_BYTES}, evicting least
+ * recently used entries that no one is using.
  */
 final class ModelCache {
   private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
@@ -56,17 +59,27 @@ final class ModelCache {
     }
   }
 
-  /** The key of a listing: source URI plus every object's path, size and version. */
-  static String key(String uri, List<RemoteObject> objects) {
+  /**
+   * The key of a listing: the store's identity, the source URI, and every object's path, size,
+   * version and checksum.
+   */
+  static String key(String store, String uri, List<RemoteObject> objects) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(uri.getBytes(StandardCharsets.UTF_8));
+      d.update((store + "\n" + uri).getBytes(StandardCharsets.UTF_8));
       objects.stream()
           .sorted(Comparator.comparing(RemoteObject::path))
           .forEach(
               o ->
                   d.update(
-                      ("\n" + o.path() + "\t" + o.size() + "\t" + o.version().orElse("-"))
+                      ("\n"
+                              + o.path()
+                              + "\t"
+                              + o.size()
+                              + "\t"
+                              + o.version().orElse("-")
+                              + "\t"
+                              + o.checksum().map(c -> c.algorithm() + ":" + c.hex()).orElse("-"))
                           .getBytes(StandardCharsets.UTF_8)));
       return HexFormat.of().formatHex(d.digest()).substring(0, 32);
     } catch (NoSuchAlgorithmException e) {

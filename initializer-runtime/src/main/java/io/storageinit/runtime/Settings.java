@@ -35,6 +35,7 @@ record Settings(
     Optional<List<String>> validators,
     Optional<java.nio.file.Path> cacheDir,
     long cacheMaxBytes,
+    CacheAccessCheck cacheAccessCheck,
     Map<String, String> storageConfig,
     Pace pace) {
 
@@ -65,6 +66,18 @@ record Settings(
   }
 
   /** How sources already on a local file system reach the destination. */
+  /**
+   * What a node-cache hit must show before the pod gets the cached files ({@code
+   * STORAGE_CACHE_ACCESS_CHECK}): {@code each-object} (the default) reads one byte of every object
+   * with the pod's own credentials, so a pod that may list but not read gets nothing it could not
+   * have fetched; {@code none} trusts every pod on the node with every entry (nodes whose pods
+   * share one set of credentials).
+   */
+  enum CacheAccessCheck {
+    EACH_OBJECT,
+    NONE
+  }
+
   enum LocalMode {
     /** Symlink each top-level entry, as KServe does: no copy, no extra space. */
     LINK,
@@ -133,6 +146,11 @@ record Settings(
             .filter(v -> !v.isBlank())
             .map(v -> java.nio.file.Path.of(v.trim()));
     long cacheMax = r.size("STORAGE_CACHE_MAX_BYTES", 50L << 30, 1, Long.MAX_VALUE);
+    CacheAccessCheck accessCheck =
+        r.choice(
+            "STORAGE_CACHE_ACCESS_CHECK",
+            CacheAccessCheck.EACH_OBJECT,
+            v -> CacheAccessCheck.valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_')));
     Map<String, String> storageConfig = r.storageConfig();
     Pace pace =
         new Pace(
@@ -158,6 +176,7 @@ record Settings(
         validators,
         cacheDir,
         cacheMax,
+        accessCheck,
         storageConfig,
         pace);
   }

@@ -180,7 +180,14 @@ public final class StorageInitializer implements AutoCloseable {
         client.capabilities().contains(Capability.LOCAL_PATHS)
             && settings.localMode() == LocalMode.LINK;
     Planner planner = new Planner(dest);
-    if (linked || cache != null) {
+    Optional<String> store = cache == null ? Optional.empty() : client.storeIdentity();
+    if (cache != null && !linked && store.isEmpty()) {
+      LOG.info(
+          "not using the node cache for {}: the {} plugin does not say which store it reads",
+          Uris.redact(uri),
+          lastProvider);
+    }
+    if (linked || store.isPresent()) {
       // Linking and the cache work on the whole listing.
       Listing listing = listWithRetries(client, uri, null);
       List<RemoteObject> objects = kept(listing.objects(), listing.singleObject(), patterns);
@@ -190,7 +197,7 @@ public final class StorageInitializer implements AutoCloseable {
       if (linked) {
         link(planned, dest, listing.singleObject() || patterns.isEmpty());
       } else {
-        fetchThroughCache(client, uri, objects, planned);
+        fetchThroughCache(client, uri, store.get(), objects, planned);
       }
     } else {
       try (TransferEngine.Session session = engine().open(client, dest)) {
@@ -247,10 +254,17 @@ public final class StorageInitializer implements AutoCloseable {
    * the entry into DEST.
    */
   private void fetchThroughCache(
-      StorageClient client, String uri, List<RemoteObject> objects, List<Planned> planned) {
-    String key = ModelCache.key(uri, objects);
+      StorageClient client,
+      String uri,
+      String store,
+      List<RemoteObject> objects,
+      List<Planned> planned) {
+    String key = ModelCache.key(store, uri, objects);
     try (ModelCache.Hold hold = cache.hold(key)) {
       if (hold.complete()) {
+        if (settings.cacheAccessCheck() == Settings.CacheAccessCheck.EACH_OBJECT) {
+          CacheAccess.prove(client, objects, settings.concurrency(), retrier);
+        }
         stats.cacheHits.incrementAndGet();
         stats.filesReused.addAndGet(planned.size());
         stats.filesDone.addAndGet(planned.size());

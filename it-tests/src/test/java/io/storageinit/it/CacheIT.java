@@ -2,6 +2,7 @@ package io.storageinit.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.storageinit.http.TestHttpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -51,8 +52,9 @@ class CacheIT extends HttpServerFixture {
     assertThat(b.exitValue()).as(outB).isZero();
     assertThat(Files.readAllBytes(tmp.resolve("pod-a/model.bin"))).isEqualTo(data);
     assertThat(Files.readAllBytes(tmp.resolve("pod-b/model.bin"))).isEqualTo(data);
-    // The body went over the wire once; each initializer's one-byte probe aside.
-    assertThat(server.bodyBytesSent()).isEqualTo(data.length + 2L);
+    // The body went over the wire once; each initializer's one-byte probe aside, and the byte the
+    // pod that hit read to show it may read the object.
+    assertThat(server.bodyBytesSent()).isEqualTo(data.length + 3L);
     assertThat(outA + outB)
         .contains("cache 1 hit(s) 0 miss(es)")
         .contains("cache 0 hit(s) 1 miss(es)");
@@ -68,7 +70,8 @@ class CacheIT extends HttpServerFixture {
     Cli.Result hit = Cli.run(env(), server.url("model.bin"), tmp.resolve("second").toString());
     assertThat(hit.exitCode()).as(hit.output()).isZero();
     assertThat(hit.output()).contains("cache hit");
-    assertThat(server.bodyBytesSent() - sent).isEqualTo(1);
+    // The listing's probe and the access check: a byte each.
+    assertThat(server.bodyBytesSent() - sent).isEqualTo(2);
     assertThat(Files.isSameFile(tmp.resolve("first/model.bin"), tmp.resolve("second/model.bin")))
         .isTrue();
 
@@ -79,6 +82,32 @@ class CacheIT extends HttpServerFixture {
     assertThat(miss.exitCode()).as(miss.output()).isZero();
     assertThat(miss.output()).contains("cache 0 hit(s) 1 miss(es)");
     assertThat(Files.readAllBytes(tmp.resolve("third/model.bin"))).isEqualTo(changed);
+  }
+
+  @Test
+  void aPodThatSendsTheUriThroughItsOwnProxyCannotPlantBytesForTheOthers() throws Exception {
+    byte[] real = publish("model.bin", 1 << 20, 1);
+    FileTime modified = Files.getLastModifiedTime(www.resolve("model.bin"));
+    // The attacker's server answers for the same URL with other bytes of the same size, time and
+    // so ETag: a cache keyed by the URI and the listing alone takes them for the real ones.
+    Path fake = Files.createDirectories(tmp.resolve("attacker"));
+    byte[] planted = new byte[real.length];
+    new Random(99).nextBytes(planted);
+    Files.write(fake.resolve("model.bin"), planted);
+    Files.setLastModifiedTime(fake.resolve("model.bin"), modified);
+    try (TestHttpServer attacker = TestHttpServer.start(fake)) {
+      Map<String, String> viaProxy = new java.util.HashMap<>(env());
+      viaProxy.put("HTTP_PROXY", "http://127.0.0.1:" + attacker.port());
+      Cli.Result a = Cli.run(viaProxy, server.url("model.bin"), tmp.resolve("pod-a").toString());
+      assertThat(a.exitCode()).as(a.output()).isZero();
+      assertThat(Files.readAllBytes(tmp.resolve("pod-a/model.bin")))
+          .as("the proxy answered the attacker's pod")
+          .isEqualTo(planted);
+    }
+    Cli.Result b = Cli.run(env(), server.url("model.bin"), tmp.resolve("pod-b").toString());
+    assertThat(b.exitCode()).as(b.output()).isZero();
+    assertThat(b.output()).contains("cache 0 hit(s) 1 miss(es)");
+    assertThat(Files.readAllBytes(tmp.resolve("pod-b/model.bin"))).isEqualTo(real);
   }
 
   @Test

@@ -184,7 +184,9 @@ class S3IT {
     s3.put(bucket, "t/.x.partial", "eighteen bytes!!!!".getBytes());
     s3.put(bucket, "t/.x.partial.parts", "v1 size=1 part=1\n0\n".getBytes());
     s3.put(bucket, "t/sub/.storage-initializer-download", "a file, below the top".getBytes());
-    Cli.Result r = fetch(Map.of("STORAGE_PART_SIZE", "1MiB"), "t");
+    Map<String, String> env = new java.util.HashMap<>(s3.environment());
+    env.put("STORAGE_PART_SIZE", "1MiB");
+    Cli.Result r = fetch(env, "t");
     assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(Files.readAllBytes(dest.resolve("x"))).isEqualTo(x);
     assertThat(dest.resolve(".x.partial")).hasContent("eighteen bytes!!!!");
@@ -206,6 +208,44 @@ class S3IT {
         .contains("Refusing object path '.storage-initializer-download/0123.partial'")
         .contains("the initializer's own working folders");
     assertThat(dest.resolve("model.bin")).doesNotExist();
+  }
+
+  @Test
+  void aCacheHitNeedsCredentialsThatMayReadEveryObjectNotJustListThem() throws Exception {
+    byte[] weights = random(2 << 20);
+    s3.put(bucket, "c/model.bin", weights);
+    s3.put(bucket, "c/config.json", "{}".getBytes());
+    try (ResettingProxy store = new ResettingProxy(s3.port())) {
+      // Both pods reach the store through the same proxy, so they name the same cache entry;
+      // the second pod's policy lets it list the prefix but not read the objects.
+      Map<String, String> env = new HashMap<>(s3.environment());
+      env.put("HTTP_PROXY", "http://127.0.0.1:" + store.port());
+      env.put("STORAGE_CACHE_DIR", tmp.resolve("cache").toString());
+      Cli.Result first = Cli.run(env, "s3://" + bucket + "/c", tmp.resolve("pod-a").toString());
+      assertThat(first.exitCode()).as(first.output()).isZero();
+
+      store.denyObjectReads(true);
+      Path podB = tmp.resolve("pod-b");
+      Cli.Result denied = Cli.run(env, "s3://" + bucket + "/c", podB.toString());
+      assertThat(denied.exitCode()).as(denied.output()).isEqualTo(3);
+      assertThat(denied.output()).contains("Access denied to");
+      assertThat(store.denied()).isPositive();
+      assertThat(Cli.tree(podB)).doesNotContainKeys("model.bin", "config.json");
+
+      // With every pod on the node trusted, the operator may turn the check off.
+      env.put("STORAGE_CACHE_ACCESS_CHECK", "none");
+      Cli.Result trusted = Cli.run(env, "s3://" + bucket + "/c", podB.toString());
+      assertThat(trusted.exitCode()).as(trusted.output()).isZero();
+      assertThat(Files.readAllBytes(podB.resolve("model.bin"))).isEqualTo(weights);
+
+      store.denyObjectReads(false);
+      env.remove("STORAGE_CACHE_ACCESS_CHECK");
+      Path podC = tmp.resolve("pod-c");
+      Cli.Result allowed = Cli.run(env, "s3://" + bucket + "/c", podC.toString());
+      assertThat(allowed.exitCode()).as(allowed.output()).isZero();
+      assertThat(allowed.output()).contains("cache hit").contains("read each of the 2 objects");
+      assertThat(Files.readAllBytes(podC.resolve("model.bin"))).isEqualTo(weights);
+    }
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.storageinit.api;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -95,6 +96,24 @@ public interface StorageClient extends AutoCloseable {
    */
   default OptionalInt concurrencyLimit() {
     return OptionalInt.empty();
+  }
+
+  /**
+   * Returns what tells the store this client reads from apart from every other store that could
+   * answer the same URI: the endpoint, region, account or NameNode it talks to, and the trust it
+   * places in that endpoint (a CA bundle by its content, TLS verification off, a proxy). The
+   * runtime's node cache ({@code STORAGE_CACHE_DIR}) keys its entries by it together with the URI
+   * and the listing, so a pod that points the same URI at a server of its own can never plant bytes
+   * another pod takes for the real store's. The runtime hashes it and never logs it; it should hold
+   * no secret all the same. The storage kit's {@code StoreIdentity} builds one.
+   *
+   * <p>Empty (the default) means the client cannot say which store it reads: the runtime then
+   * fetches without the node cache.
+   *
+   * @since 0.4
+   */
+  default Optional<String> storeIdentity() {
+    return Optional.empty();
   }
 
   /** Returns the capabilities this client promises; never null. */

@@ -37,9 +37,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileChecksum;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.hdfs.web.WebHdfsConnections;
 import org.apache.hadoop.hdfs.web.WebHdfsFileSystem;
 import org.apache.hadoop.security.AccessControlException;
@@ -181,6 +179,17 @@ final class HdfsStorageClient implements StorageClient {
     return new Path("/" + rest);
   }
 
+  /** The NameNode, the root the URI's path is under, and the TLS trust in the NameNode. */
+  @Override
+  public Optional<String> storeIdentity() {
+    return Optional.of(
+        io.storageinit.kit.StoreIdentity.of("hdfs")
+            .with("namenode", where)
+            .with("root", settings.rootPath())
+            .trust(settings.tlsCa(), !settings.tlsSkipVerify())
+            .toString());
+  }
+
   @Override
   public Listing list(String uri) {
     Path root = pathOf(uri);
@@ -190,18 +199,55 @@ final class HdfsStorageClient implements StorageClient {
           if (status.isFile()) {
             return Listing.ofObject(object(status, status.getPath().getName()));
           }
-          String prefix = fs.makeQualified(root).toUri().getPath();
-          prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+          Path top = fs.makeQualified(root);
           List<RemoteObject> objects = new ArrayList<>();
-          RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
-          while (files.hasNext()) {
-            LocatedFileStatus f = files.next();
-            String path = f.getPath().toUri().getPath();
-            objects.add(object(f, path.substring(prefix.length())));
+          java.util.ArrayDeque<Path> folders = new java.util.ArrayDeque<>();
+          java.util.ArrayDeque<String> relatives = new java.util.ArrayDeque<>();
+          folders.push(top);
+          relatives.push("");
+          while (!folders.isEmpty()) {
+            Path folder = folders.pop();
+            String relative = relatives.pop();
+            for (FileStatus child : fs.listStatus(folder)) {
+              String name = childName(folder, child.getPath());
+              if (child.isDirectory()) {
+                folders.push(child.getPath());
+                relatives.push(relative + name + "/");
+              } else {
+                objects.add(object(child, relative + name));
+              }
+            }
           }
           return Listing.ofTree(objects);
         },
         "list " + uri);
+  }
+
+  /**
+   * The name of {@code child} in {@code folder}, refusing what a hostile or broken NameNode could
+   * list there: a WebHDFS {@code pathSuffix} with a {@code /}, {@code .} or {@code ..} yields a
+   * path that is not a direct child of the folder listed (Hadoop resolves it), or an empty name.
+   */
+  private String childName(Path folder, Path child) {
+    Path parent = child.getParent();
+    String name = child.getName();
+    if (parent == null
+        || !parent.toUri().getPath().equals(folder.toUri().getPath())
+        || name.isEmpty()
+        || name.equals(".")
+        || name.equals("..")) {
+      throw new StorageException(
+          Kind.INTEGRITY,
+          "HDFS: the NameNode "
+              + where
+              + " listed '"
+              + child.toUri().getPath()
+              + "' as an entry of "
+              + folder.toUri().getPath()
+              + ", which is not a name inside that folder (a path with '/', '.' or '..'); refusing"
+              + " the listing");
+    }
+    return name;
   }
 
   private RemoteObject object(FileStatus status, String relative) {

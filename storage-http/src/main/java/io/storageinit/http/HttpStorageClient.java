@@ -67,6 +67,19 @@ final class HttpStorageClient implements StorageClient {
             .build();
   }
 
+  /**
+   * The URI names the server; what else decides who answers is the trust in it and the proxies on
+   * the way (a proxy answers plain http:// requests itself).
+   */
+  @Override
+  public java.util.Optional<String> storeIdentity() {
+    return java.util.Optional.of(
+        io.storageinit.kit.StoreIdentity.of("http")
+            .trust(settings.caBundle(), !settings.insecure())
+            .proxies(settings.proxies())
+            .toString());
+  }
+
   /** A response and the URL that answered it, after redirects. */
   private record Answer(Http1.Response response, URI uri) {
     int status() {

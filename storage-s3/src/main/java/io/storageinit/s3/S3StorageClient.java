@@ -55,6 +55,25 @@ final class S3StorageClient implements StorageClient {
   S3StorageClient(S3Settings settings, Supplier<SSLContext> tls, HttpProxies proxies) {
     this.settings = settings;
     this.http = new S3Transport(settings, tls, proxies, S3Transport.credentials(settings));
+    this.identity =
+        io.storageinit.kit.StoreIdentity.of("s3")
+            .with("endpoint", settings.endpoint())
+            .with("region", settings.region())
+            .with("virtual-hosted", settings.virtualHosted())
+            .with("accelerate", settings.accelerate())
+            .with("fips", settings.useFips())
+            .with("dual-stack", settings.useDualStack())
+            .trust(settings.caBundle(), settings.verifySsl())
+            .proxies(proxies)
+            .toString();
+  }
+
+  /** The endpoint, region and trust this client reads through: the node cache's store key. */
+  private final String identity;
+
+  @Override
+  public java.util.Optional<String> storeIdentity() {
+    return java.util.Optional.of(identity);
   }
 
   /** A parsed {@code s3://bucket/key}. */

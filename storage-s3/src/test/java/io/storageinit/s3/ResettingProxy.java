@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connections that carry more than {@code afterBytes} of response are closed at that point, as a
  * flaky network or a crashing load balancer would; or one that misreports ranges: the first {@code
  * times} answers whose Content-Range starts past byte 0 claim to start a byte later, as a broken
- * cache in front of a store might.
+ * cache in front of a store might; or one that denies reads: while on, every GET of an object (a
+ * path with a key after the bucket) is answered 403 AccessDenied as S3 answers a principal whose
+ * policy allows s3:ListBucket but not s3:GetObject, and listings pass.
  */
 public final class ResettingProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -33,6 +35,8 @@ public final class ResettingProxy implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private volatile long afterBytes = Long.MAX_VALUE;
   private final AtomicInteger misreportsLeft = new AtomicInteger();
+  private volatile boolean denyObjectReads;
+  private final AtomicInteger denied = new AtomicInteger();
   private static final java.util.regex.Pattern RANGE =
       java.util.regex.Pattern.compile("(?i)(\r\ncontent-range: bytes )([1-9][0-9]*)-");
 
@@ -60,6 +64,17 @@ public final class ResettingProxy implements AutoCloseable {
     return this;
   }
 
+  /** While {@code on}, object reads are refused with 403 AccessDenied; listings pass. */
+  public ResettingProxy denyObjectReads(boolean on) {
+    denyObjectReads = on;
+    return this;
+  }
+
+  /** How many object reads were refused so far. */
+  public int denied() {
+    return denied.get();
+  }
+
   /** How many connections clients opened so far. */
   public int connections() {
     return connections.get();
@@ -80,7 +95,7 @@ public final class ResettingProxy implements AutoCloseable {
             () ->
                 pump(
                     client.getInputStream(),
-                    server.getOutputStream(),
+                    new Denying(server.getOutputStream(), client.getOutputStream()),
                     Long.MAX_VALUE,
                     client,
                     server));
@@ -141,6 +156,47 @@ public final class ResettingProxy implements AutoCloseable {
                   + (Long.parseLong(m.group(2)) + 1)
                   + text.substring(m.end(2));
           out.write(lied.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          return;
+        }
+      }
+      out.write(b, off, len);
+    }
+  }
+
+  /**
+   * Passes requests on, except object reads while {@link #denyObjectReads} is on: those get S3's
+   * AccessDenied from here. A request head of a GET (no body) arrives whole in one read from a
+   * local client that waits for each answer.
+   */
+  private final class Denying extends java.io.FilterOutputStream {
+    private static final java.util.regex.Pattern OBJECT_GET =
+        java.util.regex.Pattern.compile("^GET (?:https?://[^/]+)?/[^/?\\s]+/[^?\\s]+[ ?]");
+    private final OutputStream toClient;
+
+    Denying(OutputStream toServer, OutputStream toClient) {
+      super(toServer);
+      this.toClient = toClient;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (denyObjectReads) {
+        String head = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (OBJECT_GET.matcher(head).find()) {
+          denied.incrementAndGet();
+          byte[] body =
+              ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code>"
+                      + "<Message>Access Denied</Message></Error>")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          String answer =
+              "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n";
+          synchronized (toClient) {
+            toClient.write(answer.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            toClient.write(body);
+            toClient.flush();
+          }
           return;
         }
       }
