@@ -38,6 +38,31 @@ CONF
   trap '"$NGINX" -c "$NGINX_CONF" -s stop 2>/dev/null || true' EXIT
 }
 
+# start_s3 WORK TOP: the test S3 server (S3Proxy over WORK/store, in its own JVM) on loopback,
+# stopped when the script exits; sets endpoint and S3_PID, and exports the AWS CLI's and rclone's
+# settings for it (remote "bench").
+start_s3() {
+  local work=$1 top=$2
+  [ -f "$top/storage-s3/target/test-classes/io/storageinit/s3/TestS3ServerMain.class" ] ||
+    (cd "$top" && ./mvnw -q -B -pl storage-s3 -am test-compile)
+  (cd "$top" && ./mvnw -q -B -pl storage-s3 dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null)
+  rm -rf "$work/store"; mkdir -p "$work/store"
+  rm -f "$work/port"
+  sleep infinity | java -cp "$top/storage-s3/target/test-classes:$top/storage-s3/target/classes:$(cat "$work/cp.txt")" \
+    io.storageinit.s3.TestS3ServerMain "$work/store" "$work/port" > "$work/server.log" 2>&1 &
+  S3_PID=$!
+  for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
+  endpoint="http://127.0.0.1:$(cat "$work/port")"
+  export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+  export AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=$endpoint
+  # S3Proxy refuses the CRC32 headers newer AWS CLIs add by default.
+  export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
+  export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=$endpoint \
+    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+    RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
+  unset AWS_CA_BUNDLE
+}
+
 # ensure_dist TOP: builds the distribution when it is missing.
 ensure_dist() {
   [ -x "$1/initializer-runtime/target/storage-initializer/bin/storage-initializer" ] ||

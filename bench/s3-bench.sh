@@ -26,10 +26,6 @@ command -v rclone >/dev/null && command -v aws >/dev/null && [ -x /usr/bin/time 
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone awscli time >/dev/null; }
 . "$here/lib.sh"
 ensure_dist "$top"
-[ -f "$top/storage-s3/target/test-classes/io/storageinit/s3/TestS3ServerMain.class" ] ||
-  (cd "$top" && ./mvnw -q -B -pl storage-s3 -am test-compile)
-(cd "$top" && ./mvnw -q -B -pl storage-s3 dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null)
-
 if [ -z "${OUT_DIR:-}" ]; then
   OUT_DIR="$work/out"
   if [ -d /dev/shm ] && [ -w /dev/shm ] &&
@@ -38,24 +34,10 @@ if [ -z "${OUT_DIR:-}" ]; then
   fi
 fi
 echo "downloads go to $OUT_DIR ($(df -PT "$(dirname "$OUT_DIR")" | awk 'NR==2 {print $2}'))"
-rm -rf "$work/store" "$OUT_DIR"
-mkdir -p "$work/store" "$OUT_DIR"
-rm -f "$work/port"
-sleep infinity | java -cp "$top/storage-s3/target/test-classes:$top/storage-s3/target/classes:$(cat "$work/cp.txt")" \
-  io.storageinit.s3.TestS3ServerMain "$work/store" "$work/port" > "$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; pkill -f TestS3ServerMain 2>/dev/null; rm -rf "$OUT_DIR"' EXIT
-for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-endpoint="http://127.0.0.1:$(cat "$work/port")"
-
-export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-export AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=$endpoint
-# S3Proxy refuses the CRC32 headers newer AWS CLIs add by default.
-export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
-export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=$endpoint \
-  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
-  RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
-unset AWS_CA_BUNDLE
+rm -rf "$OUT_DIR"
+mkdir -p "$OUT_DIR"
+start_s3 "$work" "$top"
+trap 'kill $S3_PID 2>/dev/null; rm -rf "$OUT_DIR"' EXIT
 
 src="$work/src"
 if [ ! -f "$src/big/shard-3.safetensors" ] || [ "$(stat -c %s "$src/big/shard-3.safetensors")" -ne $((SHARD_MIB * 1048576)) ]; then
