@@ -105,6 +105,7 @@ final class Archives {
   static void extract(Path archive, Format format, Path dest, ArchiveLimits limits) {
     LOG.info("unpacking {}", archive.getFileName());
     Path staging = null;
+    Unpacker unpacker = null;
     try {
       staging = Files.createTempDirectory(dest, STAGING_PREFIX);
       long archiveSize = Files.size(archive);
@@ -112,7 +113,7 @@ final class Archives {
           Math.min(
               limits.maxBytes(),
               Math.max(MIN_RATIO_BUDGET, saturatingMultiply(archiveSize, limits.maxRatio())));
-      Unpacker unpacker = new Unpacker(archive, staging.toRealPath(), limits, budget);
+      unpacker = new Unpacker(archive, staging.toRealPath(), limits, budget);
       if (format == Format.ZIP) {
         unpacker.zip();
       } else {
@@ -137,6 +138,26 @@ final class Archives {
       cleanUp(staging, archive);
       throw e;
     } catch (IOException | RuntimeException e) {
+      if (DiskSpace.isFull(e)) {
+        // Not the archive's fault: it stays, whole, for a run with more room.
+        if (staging != null) {
+          deleteTree(staging);
+        }
+        throw new StorageException(
+            Kind.NO_SPACE,
+            "No space left to unpack "
+                + archive.getFileName()
+                + " in "
+                + dest
+                + " ("
+                + DiskSpace.describe(dest)
+                + " after removing what was unpacked; "
+                + Progress.bytes(unpacker == null ? 0 : unpacker.bytes)
+                + " had been unpacked). The archive is kept in DEST; give the volume room for"
+                + " the archive and its contents together (the emptyDir's sizeLimit, the PVC's"
+                + " size), then run again",
+            e);
+      }
       cleanUp(staging, archive);
       throw new StorageException(
           Kind.INTEGRITY,

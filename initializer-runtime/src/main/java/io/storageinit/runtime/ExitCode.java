@@ -21,7 +21,11 @@ enum ExitCode {
   /** A size, checksum, archive or validation check failed. */
   INTEGRITY(6),
   /** The provider or object cannot do what was asked. */
-  UNSUPPORTED(7);
+  UNSUPPORTED(7),
+  /** The destination's (or the cache's) file system has no room for the model. */
+  NO_SPACE(8),
+  /** The JVM ran out of memory: raise the container's memory limit or lower the concurrency. */
+  OUT_OF_MEMORY(9);
 
   final int code;
 
@@ -38,6 +42,7 @@ enum ExitCode {
       case INTEGRITY -> INTEGRITY;
       case UNSUPPORTED -> UNSUPPORTED;
       case INTERNAL -> USAGE_OR_INTERNAL;
+      case NO_SPACE -> NO_SPACE;
     };
   }
 }

@@ -19,7 +19,40 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   private Main() {}
 
+  /**
+   * Said when the JVM runs out of memory, made before it can: by then there may be no memory left
+   * to build a message.
+   */
+  private static final byte[] OUT_OF_MEMORY =
+      ("storage-initializer: out of memory (exit 9): raise the container's memory limit, or lower"
+              + " STORAGE_CONCURRENCY\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+  /**
+   * Ends the process with exit 9 when any thread runs out of memory, rather than the JVM's own exit
+   * code for it (3, which here means refused credentials) or a run that hangs on a dead thread.
+   */
+  static void exitOnOutOfMemory() {
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          if (e instanceof OutOfMemoryError) {
+            outOfMemory();
+          }
+          e.printStackTrace();
+        });
+  }
+
+  private static void outOfMemory() {
+    try {
+      new FileOutputStream(FileDescriptor.err).write(OUT_OF_MEMORY);
+    } catch (java.io.IOException | RuntimeException | Error ignored) {
+      // Exit all the same.
+    }
+    Runtime.getRuntime().halt(ExitCode.OUT_OF_MEMORY.code);
+  }
+
   public static void main(String[] args) {
+    exitOnOutOfMemory();
     Secrets secrets = new Secrets();
     secrets.addFromEnvironment(System.getenv());
     // Every byte printed, by us or by a library, passes the secret mask.
@@ -133,6 +166,9 @@ public final class Main {
       log.error("{} ({})", secrets.mask(e.getMessage()), e.kind());
       log.debug("cause", e);
       return ExitCode.of(e.kind()).code;
+    } catch (OutOfMemoryError e) {
+      outOfMemory();
+      return ExitCode.OUT_OF_MEMORY.code;
     } catch (RuntimeException | Error e) {
       log.error("internal error: {}", secrets.mask(String.valueOf(e)), e);
       return ExitCode.USAGE_OR_INTERNAL.code;

@@ -72,6 +72,12 @@ final class TransferEngine {
    */
   private static final java.nio.file.LinkOption NOFOLLOW = java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+  /**
+   * The most tasks submitted and not yet finished: a few pages of a listing ahead of the streams,
+   * ~1 KiB of memory each.
+   */
+  static final int MAX_PENDING = 4096;
+
   /** One object and the file it becomes. */
   record Planned(RemoteObject object, Path target) {}
 
@@ -151,6 +157,14 @@ final class TransferEngine {
     private final Map<Path, Set<String>> contents = new HashMap<>();
     private final Watch watch;
     private final WorkFolder work;
+
+    /**
+     * Tasks submitted and not yet finished, bounded: a listing that runs ahead of the transfers (a
+     * repository of hundreds of thousands of small files) waits in {@link #submit} rather than
+     * piling up planned files in memory until the JVM runs out of it.
+     */
+    private final java.util.concurrent.Semaphore pending;
+
     private boolean logged;
     private boolean succeeded;
 
@@ -168,6 +182,7 @@ final class TransferEngine {
                 return t;
               });
       this.watch = Watch.start(pace, runStarted, failure);
+      this.pending = new java.util.concurrent.Semaphore(MAX_PENDING);
     }
 
     /**
@@ -188,7 +203,36 @@ final class TransferEngine {
         perFile.add(tasks(p, part));
       }
       for (Runnable task : inTurns(perFile)) {
-        all.add(CompletableFuture.runAsync(task, pool));
+        if (!awaitRoom()) {
+          return;
+        }
+        all.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    task.run();
+                  } finally {
+                    pending.release();
+                  }
+                },
+                pool));
+      }
+    }
+
+    /**
+     * Waits until fewer than {@link #MAX_PENDING} tasks are pending; false once the fetch failed.
+     */
+    private boolean awaitRoom() {
+      try {
+        while (!pending.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+          if (failure.get() != null) {
+            return false;
+          }
+        }
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException(Kind.INTERNAL, "interrupted while planning the transfers", e);
       }
     }
 
@@ -361,6 +405,9 @@ final class TransferEngine {
   private static StorageException asStorageException(Throwable t) {
     if (t instanceof CompletionException && t.getCause() != null) {
       t = t.getCause();
+    }
+    if (t instanceof OutOfMemoryError oom) {
+      throw oom; // exit 9, not a failure of the transfer
     }
     return t instanceof StorageException se
         ? se
@@ -882,6 +929,10 @@ final class TransferEngine {
     }
 
     private StorageException localFailure(IOException e) {
+      java.util.Optional<StorageException> full = DiskSpace.failure(target, object.path(), e);
+      if (full.isPresent()) {
+        return full.get();
+      }
       return new StorageException(
           Kind.INTERNAL,
           "Cannot write " + target + ": " + e + " (is the volume full or read-only?)",

@@ -436,6 +436,51 @@ class TransferEngineTest {
   }
 
   @Test
+  void aListingThatRunsAheadOfTheTransfersWaitsInsteadOfPilingUpWork() throws Exception {
+    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger started =
+        new java.util.concurrent.atomic.AtomicInteger();
+    FakeClient client =
+        new FakeClient(true) {
+          @Override
+          public java.io.InputStream read(RemoteObject object, long offset, long length) {
+            started.incrementAndGet();
+            try {
+              open.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return super.read(object, offset, length);
+          }
+        };
+    int n = TransferEngine.MAX_PENDING + 500;
+    List<Planned> files = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String name = "f" + i;
+      client.objects.put(name, new byte[] {(byte) i});
+      files.add(new Planned(client.object(name), dest.resolve(name)));
+    }
+    try (TransferEngine.Session session = engine(2).open(client, dest)) {
+      Thread listing =
+          new Thread(
+              () -> {
+                for (Planned p : files) {
+                  session.submit(List.of(p));
+                }
+              });
+      listing.start();
+      listing.join(2000);
+      assertThat(listing.isAlive()).as("the listing waits for room").isTrue();
+      open.countDown();
+      listing.join(60_000);
+      assertThat(listing.isAlive()).isFalse();
+      session.await();
+    }
+    assertThat(stats.filesDone.get()).isEqualTo(n);
+    assertThat(Files.readAllBytes(dest.resolve("f" + (n - 1)))).containsExactly((byte) (n - 1));
+  }
+
+  @Test
   void aSessionFetchesBatchesHandedOverWhileItRuns() throws Exception {
     FakeClient client = new FakeClient(true);
     client.objects.put("one.bin", random(100_000));

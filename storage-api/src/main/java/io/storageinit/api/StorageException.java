@@ -37,7 +37,13 @@ public class StorageException extends RuntimeException {
     /** The operation or capability is not supported by this provider or object. */
     UNSUPPORTED,
     /** Anything else: a bug or an unexpected state. */
-    INTERNAL
+    INTERNAL,
+    /**
+     * The destination's file system (or the node cache's) has no room left for the model.
+     *
+     * @since 0.4
+     */
+    NO_SPACE
   }
 
   private final Kind kind;
