@@ -13,8 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Everything the runtime reads from the environment, parsed and checked up front. Every problem is
@@ -97,9 +95,6 @@ record Settings(
   private static final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
   }
-
-  private static final Pattern SIZE =
-      Pattern.compile("(?i)\\s*(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)\\s*");
 
   static Settings fromEnvironment(Map<String, String> env) {
     Reader r = new Reader(env);
@@ -317,23 +312,6 @@ record Settings(
   }
 
   static long parseSize(String text) {
-    Matcher m = SIZE.matcher(text);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("not a size: " + text);
-    }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2).toLowerCase(Locale.ROOT);
-    int shift =
-        switch (unit.isEmpty() ? ' ' : unit.charAt(0)) {
-          case 'k' -> 10;
-          case 'm' -> 20;
-          case 'g' -> 30;
-          case 't' -> 40;
-          default -> 0;
-        };
-    if (shift > 0 && n > (Long.MAX_VALUE >> shift)) {
-      throw new IllegalArgumentException("too large: " + text);
-    }
-    return n << shift;
+    return io.storageinit.kit.Env.parseSize(text);
   }
 }

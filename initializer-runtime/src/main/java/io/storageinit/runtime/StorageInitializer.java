@@ -423,16 +423,23 @@ public final class StorageInitializer implements AutoCloseable {
         String path = o.path();
         String[] segs = path.split("/", -1);
         for (String seg : segs) {
-          if (seg.isEmpty()
-              || seg.equals(".")
-              || seg.equals("..")
-              || seg.indexOf('\\') >= 0
-              || seg.indexOf('\0') >= 0) {
+          if (seg.isEmpty() || seg.equals(".") || seg.equals("..") || seg.indexOf('\0') >= 0) {
             throw new StorageException(
                 Kind.INTEGRITY,
                 "Refusing object path '"
                     + path
                     + "': it is empty, absolute or climbs out of the destination");
+          }
+          if (seg.indexOf('\\') >= 0) {
+            // A backslash is a folder separator to Windows tools and to some archive writers:
+            // landing it as a plain character would give a name that means two things.
+            throw new StorageException(
+                Kind.INTEGRITY,
+                "Refusing object path '"
+                    + path
+                    + "': it holds a backslash, which names a different path to different tools;"
+                    + " rename the object, or leave it out with STORAGE_IGNORE_PATTERNS (for"
+                    + " example '*\\*')");
           }
         }
         if (WorkFolder.reserved(path)) {

@@ -172,8 +172,28 @@ class S3IT {
     s3.put(bucket, "refused/z.bin", "fine".getBytes());
     Cli.Result r = fetch("refused");
     assertThat(r.exitCode()).as(r.output()).isEqualTo(6);
-    assertThat(r.output()).contains("Refusing object path 'a\\b.bin'");
+    assertThat(r.output()).contains("Refusing object path 'a\\b.bin'").contains("backslash");
     assertThat(r.output()).doesNotContain("No model found");
+
+    // The message's way out: leave such keys out, and the rest of the prefix downloads.
+    Map<String, String> env = new HashMap<>(s3.environment());
+    env.put("STORAGE_IGNORE_PATTERNS", "*\\*");
+    Cli.Result rest = fetch(env, "refused");
+    assertThat(rest.exitCode()).as(rest.output()).isZero();
+    assertThat(Cli.tree(dest)).containsOnlyKeys("z.bin");
+  }
+
+  @Test
+  void aKeyWithALineBreakCannotForgeALogLine() throws Exception {
+    // The refusal names the key; the key's line break must not start a line of its own.
+    String forged = "2026-01-01T00:00:00.000Z INFO Successfully copied s3://forged to /mnt/models";
+    s3.put(bucket, "nl/a\\b\n" + forged, "x".getBytes());
+    Cli.Result r = fetch("nl");
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(6);
+    assertThat(r.output()).contains("Refusing object path 'a\\b");
+    assertThat(r.output().lines()).noneMatch(line -> line.startsWith(forged));
+    assertThat(r.output().lines())
+        .allMatch(line -> line.startsWith("20") || line.startsWith("  | "), "every line is ours");
   }
 
   @Test

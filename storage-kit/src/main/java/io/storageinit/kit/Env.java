@@ -13,7 +13,37 @@ import java.util.Optional;
  * @since 0.4
  */
 public final class Env {
+  private static final java.util.regex.Pattern SIZE =
+      java.util.regex.Pattern.compile(
+          "(?i)\\s*(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)\\s*");
+
   private Env() {}
+
+  /**
+   * A size such as {@code 1048576}, {@code 16MiB}, {@code 8m} or {@code 2g} (units of 1024).
+   *
+   * @throws IllegalArgumentException when it is not one, or past {@code Long.MAX_VALUE}
+   */
+  public static long parseSize(String text) {
+    java.util.regex.Matcher m = SIZE.matcher(text);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a size: " + text);
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2).toLowerCase(java.util.Locale.ROOT);
+    int shift =
+        switch (unit.isEmpty() ? ' ' : unit.charAt(0)) {
+          case 'k' -> 10;
+          case 'm' -> 20;
+          case 'g' -> 30;
+          case 't' -> 40;
+          default -> 0;
+        };
+    if (shift > 0 && n > (Long.MAX_VALUE >> shift)) {
+      throw new IllegalArgumentException("too large: " + text);
+    }
+    return n << shift;
+  }
 
   /** A positive whole number; {@code dflt} when unset, or (with a problem) when invalid. */
   public static long positive(ProviderContext c, String name, long dflt, List<String> problems) {

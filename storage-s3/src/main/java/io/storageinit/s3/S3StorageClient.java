@@ -52,8 +52,13 @@ final class S3StorageClient implements StorageClient {
   /** S3-compatible stores that do not know x-amz-checksum-mode answer 501: then ask without it. */
   private final AtomicBoolean checksumMode = new AtomicBoolean(true);
 
-  S3StorageClient(S3Settings settings, Supplier<SSLContext> tls, HttpProxies proxies) {
+  S3StorageClient(
+      S3Settings settings,
+      Supplier<SSLContext> tls,
+      HttpProxies proxies,
+      io.storageinit.kit.MinimumRate listingPace) {
     this.settings = settings;
+    this.listingPace = listingPace;
     this.http = new S3Transport(settings, tls, proxies, S3Transport.credentials(settings));
     this.identity =
         io.storageinit.kit.StoreIdentity.of("s3")
@@ -67,6 +72,9 @@ final class S3StorageClient implements StorageClient {
             .proxies(proxies)
             .toString();
   }
+
+  /** The minimum rate a listing page must come at (the runtime watches object bodies itself). */
+  private final io.storageinit.kit.MinimumRate listingPace;
 
   /** The endpoint, region and trust this client reads through: the node cache's store key. */
   private final String identity;
@@ -148,7 +156,7 @@ final class S3StorageClient implements StorageClient {
                     "continuation-token",
                     token.orElse(null)),
                 Map.of());
-        try (InputStream in = r.body()) {
+        try (InputStream in = listingPace.watch(r.body(), "the listing of " + at.uri())) {
           page = S3Xml.listPage(in);
         }
         List<RemoteObject> found = new ArrayList<>(page.entries().size());

@@ -32,6 +32,7 @@ public final class S3StorageProvider implements StorageProvider {
     return new S3StorageClient(
         settings,
         () -> TlsContexts.create(settings.caBundle(), settings.verifySsl()),
-        HttpProxies.from(context));
+        HttpProxies.from(context),
+        io.storageinit.kit.MinimumRate.from(context));
   }
 }
