@@ -102,8 +102,10 @@ final class Archives {
    * @throws StorageException {@code INTEGRITY} when the archive is invalid, truncated or hostile;
    *     the destination is then left as it was and the archive removed
    */
-  static void extract(Path archive, Format format, Path dest, ArchiveLimits limits) {
+  static void extract(
+      Path archive, Format format, Path dest, ArchiveLimits limits, Settings.DiskCheck disk) {
     LOG.info("unpacking {}", archive.getFileName());
+    checkRoom(archive, format, dest, disk);
     Path staging = null;
     Unpacker unpacker = null;
     try {
@@ -170,6 +172,79 @@ final class Archives {
               + "); nothing of it was kept",
           e);
     }
+  }
+
+  /**
+   * Refuses, before anything is unpacked, an archive whose contents are known not to fit beside it
+   * (a zip's central directory, a gzip's recorded length, a plain tar's own size); the archive
+   * stays.
+   */
+  private static void checkRoom(Path archive, Format format, Path dest, Settings.DiskCheck disk) {
+    if (!disk.on()) {
+      return;
+    }
+    long unpacked = unpackedSize(archive, format);
+    long free;
+    try {
+      free = Files.getFileStore(dest).getUsableSpace();
+    } catch (IOException e) {
+      return;
+    }
+    if (unpacked > 0 && SpaceCheck.blocks(unpacked) + disk.margin() > free) {
+      throw new StorageException(
+          Kind.NO_SPACE,
+          "No space to unpack "
+              + archive.getFileName()
+              + ": its contents need about "
+              + Progress.bytes(unpacked)
+              + " in "
+              + dest
+              + ", whose file system has "
+              + DiskSpace.describe(dest)
+              + ". The archive is kept in DEST; give the volume room for the archive and its"
+              + " contents together (the emptyDir's sizeLimit, the PVC's size), then run again");
+    }
+  }
+
+  /** What an archive unpacks to, where its format records it cheaply; 0 when not known. */
+  static long unpackedSize(Path archive, Format format) {
+    try {
+      if (format == Format.ZIP) {
+        long sum = 0;
+        try (ZipFile zip = ZipFile.builder().setPath(archive).get()) {
+          for (Enumeration<ZipArchiveEntry> e = zip.getEntries(); e.hasMoreElements(); ) {
+            sum += Math.max(0, e.nextElement().getSize());
+          }
+        }
+        return sum;
+      }
+      long size = Files.size(archive);
+      byte[] head = new byte[512];
+      try (InputStream in = Files.newInputStream(archive)) {
+        int n = in.readNBytes(head, 0, head.length);
+        if (n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b && size < (1L << 32)) {
+          // gzip's ISIZE: the length of the uncompressed data, modulo 2^32, in its last four bytes.
+          try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(archive)) {
+            java.nio.ByteBuffer tail =
+                java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.position(size - 4);
+            while (tail.hasRemaining() && ch.read(tail) >= 0) {
+              // Four bytes.
+            }
+            long isize = Integer.toUnsignedLong(tail.getInt(0));
+            return isize >= size / 2 ? isize : 0;
+          }
+        }
+        if (n == 512
+            && new String(head, 257, 5, java.nio.charset.StandardCharsets.US_ASCII)
+                .equals("ustar")) {
+          return size;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not known: unpacking tells.
+    }
+    return 0;
   }
 
   private static long saturatingMultiply(long a, long b) {

@@ -137,6 +137,13 @@ public final class ConsoleLog implements SLF4JServiceProvider {
     return b.toString();
   }
 
+  /** {@code text} on one line: every control character escaped, line breaks too. */
+  static String escape(String text) {
+    StringBuilder b = new StringBuilder(text.length());
+    appendEscaped(b, text.replace("\r", "\\u000d").replace("\n", "\\u000a"));
+    return b.toString();
+  }
+
   private static void appendEscaped(StringBuilder b, String message) {
     for (int i = 0; i < message.length(); i++) {
       char c = message.charAt(i);

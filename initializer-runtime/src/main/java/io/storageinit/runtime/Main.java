@@ -141,6 +141,25 @@ public final class Main {
       StorageInitializer.listPlugins(registry.get(), out);
       return ExitCode.OK.code;
     }
+    if (args.length >= 1 && args[0].equals("plan")) {
+      List<String> rest = List.of(args).subList(1, args.length);
+      if (rest.isEmpty() || rest.size() % 2 != 0) {
+        log.error("plan expects pairs of SRC_URI DEST_PATH, got {} argument(s)", rest.size());
+        System.err.println(StorageInitializer.USAGE);
+        return ExitCode.USAGE_OR_INTERNAL.code;
+      }
+      List<String[]> pairs = new ArrayList<>();
+      for (int i = 0; i < rest.size(); i += 2) {
+        pairs.add(new String[] {rest.get(i), rest.get(i + 1)});
+      }
+      try (StorageInitializer init = new StorageInitializer(env, secrets, registry)) {
+        init.plan(pairs, out);
+        return ExitCode.OK.code;
+      } catch (StorageException e) {
+        log.error("{} ({})", secrets.mask(e.getMessage()), e.kind());
+        return ExitCode.of(e.kind()).code;
+      }
+    }
     if (args.length >= 1 && args[0].equals("manifest")) {
       try {
         out.print(Manifest.render(List.of(args).subList(1, args.length), registry.get()));

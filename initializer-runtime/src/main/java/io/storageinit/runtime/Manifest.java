@@ -10,12 +10,21 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * {@code storage-initializer manifest --image IMAGE [--name NAME]}: prints the KServe {@code
- * ClusterStorageContainer} for the installed plugin set, so the webhook sends exactly the URIs
- * these plugins serve to this image.
+ * {@code storage-initializer manifest --image IMAGE [--name NAME] [--workload-type TYPE]}: prints
+ * the KServe {@code ClusterStorageContainer} for the installed plugin set, so the webhook sends
+ * exactly the URIs these plugins serve to this image. {@code --workload-type localModelDownloadJob}
+ * makes the one KServe's LocalModelCache node agent runs as a Job per model and node, {@code
+ * [sourceModelUri, /mnt/models]} into a node-local volume.
  */
 final class Manifest {
-  static final String USAGE = "Usage: storage-initializer manifest --image IMAGE [--name NAME]";
+  static final String USAGE =
+      "Usage: storage-initializer manifest --image IMAGE [--name NAME]"
+          + " [--workload-type initContainer|localModelDownloadJob]";
+
+  /** KServe's two workload types (v1alpha1 ClusterStorageContainer {@code spec.workloadType}). */
+  static final String INIT_CONTAINER = "initContainer";
+
+  static final String LOCAL_MODEL_DOWNLOAD_JOB = "localModelDownloadJob";
   private static final Pattern DNS_NAME =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -24,19 +33,36 @@ final class Manifest {
   /** Parses the arguments after {@code manifest} and renders the YAML. */
   static String render(List<String> args, PluginRegistry registry) {
     String image = null;
-    String name = "storage-initializer";
+    String name = null;
+    String workload = INIT_CONTAINER;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      if ((a.equals("--image") || a.equals("--name")) && i + 1 < args.size()) {
-        if (a.equals("--image")) {
-          image = args.get(++i);
-        } else {
-          name = args.get(++i);
+      if ((a.equals("--image") || a.equals("--name") || a.equals("--workload-type"))
+          && i + 1 < args.size()) {
+        String v = args.get(++i);
+        switch (a) {
+          case "--image" -> image = v;
+          case "--name" -> name = v;
+          default -> workload = v;
         }
       } else {
         throw new StorageException(
             Kind.INVALID_CONFIG, "Unexpected argument '" + a + "'. " + USAGE);
       }
+    }
+    if (!workload.equals(INIT_CONTAINER) && !workload.equals(LOCAL_MODEL_DOWNLOAD_JOB)) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "--workload-type '"
+              + workload
+              + "' is not one KServe knows: use "
+              + INIT_CONTAINER
+              + " or "
+              + LOCAL_MODEL_DOWNLOAD_JOB);
+    }
+    boolean job = workload.equals(LOCAL_MODEL_DOWNLOAD_JOB);
+    if (name == null) {
+      name = job ? "storage-initializer-localmodel" : "storage-initializer";
     }
     if (image == null || image.isBlank()) {
       throw new StorageException(Kind.INVALID_CONFIG, "--image is required. " + USAGE);
@@ -80,8 +106,11 @@ final class Manifest {
               ? "    - prefix: " + quote(f.prefix())
               : "    - regex: " + quote(f.regex()));
     }
-    lines.add("  workloadType: initContainer");
-    lines.add("  supportsMultiModelDownload: true");
+    lines.add("  workloadType: " + workload);
+    if (!job) {
+      // One Job per model: the node agent never asks a download job for several.
+      lines.add("  supportsMultiModelDownload: true");
+    }
     return String.join("\n", lines) + "\n";
   }
 

@@ -34,6 +34,7 @@ record Settings(
     Optional<java.nio.file.Path> cacheDir,
     long cacheMaxBytes,
     CacheAccessCheck cacheAccessCheck,
+    DiskCheck diskCheck,
     Map<String, String> storageConfig,
     Pace pace) {
 
@@ -74,6 +75,14 @@ record Settings(
   enum CacheAccessCheck {
     EACH_OBJECT,
     NONE
+  }
+
+  /**
+   * Whether a model must be seen to fit before it is fetched ({@code STORAGE_DISK_CHECK}, default
+   * true), and how many bytes to keep free beyond it ({@code STORAGE_DISK_MARGIN}, default 0).
+   */
+  record DiskCheck(boolean on, long margin) {
+    static final DiskCheck OFF = new DiskCheck(false, 0);
   }
 
   enum LocalMode {
@@ -141,6 +150,10 @@ record Settings(
             .filter(v -> !v.isBlank())
             .map(v -> java.nio.file.Path.of(v.trim()));
     long cacheMax = r.size("STORAGE_CACHE_MAX_BYTES", 50L << 30, 1, Long.MAX_VALUE);
+    DiskCheck diskCheck =
+        new DiskCheck(
+            r.bool("STORAGE_DISK_CHECK", true),
+            r.size("STORAGE_DISK_MARGIN", 0, 0, Long.MAX_VALUE));
     CacheAccessCheck accessCheck =
         r.choice(
             "STORAGE_CACHE_ACCESS_CHECK",
@@ -172,6 +185,7 @@ record Settings(
         cacheDir,
         cacheMax,
         accessCheck,
+        diskCheck,
         storageConfig,
         pace);
   }
@@ -234,6 +248,20 @@ record Settings(
                     .toLowerCase(Locale.ROOT));
         return dflt;
       }
+    }
+
+    /** {@code true} or {@code false}, in any case. */
+    boolean bool(String name, boolean dflt) {
+      Optional<String> raw = get(name);
+      if (raw.isEmpty()) {
+        return dflt;
+      }
+      String v = raw.get().trim();
+      if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+        return Boolean.parseBoolean(v);
+      }
+      problems.add(name + "=" + raw.get() + " is not true or false");
+      return dflt;
     }
 
     /** KServe accepts a JSON array or a comma-separated list of fnmatch globs. */

@@ -46,7 +46,9 @@ public final class StorageInitializer implements AutoCloseable {
   static final String USAGE =
       "Usage: storage-initializer SRC_URI DEST_PATH [SRC_URI DEST_PATH ...]\n"
           + "       storage-initializer --list-plugins | --version | --help\n"
-          + "       storage-initializer manifest --image IMAGE [--name NAME]";
+          + "       storage-initializer plan SRC_URI DEST_PATH [SRC_URI DEST_PATH ...]\n"
+          + "       storage-initializer manifest --image IMAGE [--name NAME]"
+          + " [--workload-type initContainer|localModelDownloadJob]";
 
   private final Map<String, String> env;
   private final Settings settings;
@@ -145,6 +147,70 @@ public final class StorageInitializer implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code plan SRC DEST [...]}: lists what a run would fetch into each DEST (each file and its
+   * size, what is already in place, the total) and whether it fits DEST's file system, writing
+   * nothing: not DEST, not a byte of any file. Problems a run would meet at the listing (no model,
+   * refused names, credentials) fail the plan the same way.
+   */
+  void plan(List<String[]> pairs, java.io.PrintStream out) {
+    for (String[] pair : pairs) {
+      String uri = pair[0];
+      Path dest = Path.of(pair[1]);
+      out.println("plan: " + Uris.redact(uri) + " into " + dest);
+      if (uri.startsWith(MODEL_MOUNT_DIR)) {
+        out.println("  nothing to fetch: multi-model serving");
+        continue;
+      }
+      StorageClient client = clientFor(uri);
+      PathPatterns patterns = new PathPatterns(settings.allowPatterns(), settings.ignorePatterns());
+      Listing listing = listWithRetries(client, uri, null);
+      Planner planner = new Planner(dest);
+      List<Planned> planned =
+          planner.add(kept(listing.objects(), listing.singleObject(), patterns));
+      requireSome(planner, uri, patterns);
+      if (client.capabilities().contains(Capability.LOCAL_PATHS)
+          && settings.localMode() == LocalMode.LINK) {
+        out.println(
+            "  "
+                + planned.size()
+                + " file(s) would be linked from the source volume (STORAGE_PVC_MODE=link): no"
+                + " space needed");
+        continue;
+      }
+      SpaceCheck space =
+          SpaceCheck.of(dest, new Settings.DiskCheck(true, settings.diskCheck().margin()));
+      for (Planned p : planned) {
+        long before = space.inPlace();
+        space.addQuietly(p);
+        String what = space.inPlace() > before ? "in place" : "fetch";
+        out.printf(
+            "  %-8s %12s  %s%n",
+            what,
+            p.object().size() < 0 ? "?" : Progress.bytes(p.object().size()),
+            ConsoleLog.escape(p.object().path()));
+      }
+      out.println(
+          "  "
+              + planned.size()
+              + " file(s): "
+              + Progress.bytes(space.needed())
+              + " to fetch, "
+              + Progress.bytes(space.inPlace())
+              + " already in place; "
+              + Progress.bytes(space.free())
+              + " free of "
+              + Progress.bytes(space.total())
+              + " on DEST's file system: "
+              + (space.fits() ? "fits" : "does NOT fit")
+              + (planned.size() == 1
+                      && Archives.formatOf(planned.get(0).target().getFileName().toString())
+                          .isPresent()
+                  ? " (an archive: its contents need room beside it while it is unpacked)"
+                  : ""));
+    }
+  }
+
   /** {@link #download} with its metrics, success or failure. */
   private boolean measured(String uri, Path dest) {
     TransferStats before = stats.snapshot();
@@ -180,6 +246,7 @@ public final class StorageInitializer implements AutoCloseable {
         client.capabilities().contains(Capability.LOCAL_PATHS)
             && settings.localMode() == LocalMode.LINK;
     Planner planner = new Planner(dest);
+    SpaceCheck space = SpaceCheck.of(dest, settings.diskCheck());
     Optional<String> store = cache == null ? Optional.empty() : client.storeIdentity();
     if (cache != null && !linked && store.isEmpty()) {
       LOG.info(
@@ -210,13 +277,18 @@ public final class StorageInitializer implements AutoCloseable {
                 page -> {
                   handedOver[0] += page.size();
                   try {
-                    session.submit(planner.add(kept(page, false, patterns)));
+                    List<Planned> batch = planner.add(kept(page, false, patterns));
+                    space.add(batch);
+                    session.submit(batch);
                   } catch (RuntimeException e) {
                     session.fail(e);
                   }
                 });
         if (handedOver[0] == 0) {
-          session.submit(planner.add(kept(listing.objects(), listing.singleObject(), patterns)));
+          List<Planned> all =
+              planner.add(kept(listing.objects(), listing.singleObject(), patterns));
+          space.add(all);
+          session.submit(all);
         } else if (handedOver[0] != listing.objects().size()) {
           session.fail(
               new StorageException(
@@ -238,7 +310,8 @@ public final class StorageInitializer implements AutoCloseable {
     if (planner.count() == 1) {
       Path only = planner.first().orElseThrow().target();
       Archives.formatOf(only.getFileName().toString())
-          .ifPresent(f -> Archives.extract(only, f, dest, settings.archiveLimits()));
+          .ifPresent(
+              f -> Archives.extract(only, f, dest, settings.archiveLimits(), settings.diskCheck()));
     }
     LOG.info("Successfully copied {} to {}", Uris.redact(uri), dest);
     return true;
@@ -272,13 +345,12 @@ public final class StorageInitializer implements AutoCloseable {
       } else {
         stats.cacheMisses.incrementAndGet();
         Path staging = hold.staging();
-        engine()
-            .fetch(
-                client,
-                staging,
-                planned.stream()
-                    .map(p -> new Planned(p.object(), staging.resolve(p.object().path())))
-                    .toList());
+        List<Planned> into =
+            planned.stream()
+                .map(p -> new Planned(p.object(), staging.resolve(p.object().path())))
+                .toList();
+        SpaceCheck.of(staging, settings.diskCheck()).add(into);
+        engine().fetch(client, staging, into);
         hold.commit();
         LOG.info("cached {} as {}", Uris.redact(uri), key);
       }

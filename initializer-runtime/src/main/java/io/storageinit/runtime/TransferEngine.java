@@ -415,7 +415,7 @@ final class TransferEngine {
   }
 
   /** A final file counts as done when size and modification time match the store's. */
-  private static boolean upToDate(Planned p) {
+  static boolean upToDate(Planned p) {
     RemoteObject o = p.object();
     if (o.size() < 0 || o.lastModified().isEmpty() || !Files.isRegularFile(p.target())) {
       return false;

@@ -27,7 +27,8 @@ class ArchivesTest {
                     archive,
                     Archives.Format.TAR,
                     dest,
-                    new Settings.ArchiveLimits(1 << 20, 64, 250)))
+                    new Settings.ArchiveLimits(1 << 20, 64, 250),
+                    Settings.DiskCheck.OFF))
         .isInstanceOfSatisfying(
             StorageException.class,
             e -> assertThat(e.kind()).isEqualTo(StorageException.Kind.INTEGRITY))
@@ -115,7 +116,8 @@ class ArchivesTest {
     Path model = Files.createDirectories(dest.resolve("mnt/models"));
     Path victim = Files.writeString(dest.resolve("mnt/victim"), "outside DEST");
     Path inDest = Files.move(archive, model.resolve(archive.getFileName()));
-    assertThatThrownBy(() -> Archives.extract(inDest, format, model, LIMITS))
+    assertThatThrownBy(
+            () -> Archives.extract(inDest, format, model, LIMITS, Settings.DiskCheck.OFF))
         .isInstanceOfSatisfying(
             StorageException.class,
             e -> assertThat(e.kind()).isEqualTo(StorageException.Kind.INTEGRITY))
@@ -175,7 +177,7 @@ class ArchivesTest {
         Entry.dir("sub/"),
         Entry.link("sub/up", ".."),
         Entry.link("esc", "sub/up/../victim"));
-    Archives.extract(archive, Archives.Format.TAR, model, LIMITS);
+    Archives.extract(archive, Archives.Format.TAR, model, LIMITS, Settings.DiskCheck.OFF);
     assertThat(Files.readSymbolicLink(model.resolve("esc")).toString()).isEqualTo("sub/victim");
   }
 
@@ -204,7 +206,7 @@ class ArchivesTest {
         Entry.link("latest", "v1"),
         Entry.link("current.bin", "latest/alias.bin"),
         Entry.link("loop-a", "loop-b/x"));
-    Archives.extract(archive, Archives.Format.TAR, model, LIMITS);
+    Archives.extract(archive, Archives.Format.TAR, model, LIMITS, Settings.DiskCheck.OFF);
     assertThat(model.resolve("current.bin")).hasContent("weights");
     assertThat(model.resolve("latest/model.bin")).hasContent("weights");
     assertThat(Files.isSymbolicLink(model.resolve("loop-a"))).isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -48,25 +49,81 @@ class DiskFullIT extends HttpServerFixture {
   }
 
   @Test
-  void aFileLargerThanTheVolumeFailsWithTheFiguresAndARunAfterItGrewResumes() throws Exception {
-    byte[] small = publish("config.json", 1000);
-    byte[] big = publish("model.bin", 6 << 20);
-    Map<String, String> env = Map.of("STORAGE_PART_SIZE", "1MiB");
-    Cli.Result full = fetch(env, "model.bin");
-    assertThat(full.exitCode()).as(full.output()).isEqualTo(8);
-    assertThat(full.output())
-        .contains("No space left for model.bin on the file system of")
+  void aModelLargerThanTheVolumeIsRefusedBeforeItsFirstByte() throws Exception {
+    publish("model.bin", 6 << 20);
+    Cli.Result r = fetch(Map.of(), "model.bin");
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(8);
+    assertThat(r.output())
+        .contains("The model does not fit: 1 file(s) still to fetch need 6.0 MiB")
         .contains("free of 4.0 MiB")
-        .doesNotContain("INTERNAL");
+        .contains("STORAGE_DISK_CHECK=false");
+    assertThat(server.bodyBytesSent()).as("at most the listing's one-byte probe").isLessThan(2);
+    assertThat(Cli.tree(dest)).isEmpty();
+  }
+
+  @Test
+  void aRunThatLosesTheSpaceToAnotherWriterFailsClearlyAndARunAfterResumes() throws Exception {
+    byte[] model = publish("model.bin", 3 << 20);
+    server.throttle(1 << 20);
+    Map<String, String> env = Map.of("STORAGE_PART_SIZE", "256KiB", "STORAGE_CONCURRENCY", "2");
+    Process p = Cli.start(env, server.url("model.bin"), dest.toString());
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (server.bodyBytesSent() < (512 << 10) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    // Another writer on the same volume takes what is left.
+    Path filler = dest.resolve("other-writer.bin");
+    try (var out = Files.newOutputStream(filler)) {
+      byte[] block = new byte[64 << 10];
+      while (true) {
+        out.write(block);
+      }
+    } catch (java.io.IOException full) {
+      // The volume is full now.
+    }
+    String output = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(output).isEqualTo(8);
+    assertThat(output).contains("No space left for model.bin on the file system of");
+    assertThat(output).doesNotContain("INTERNAL");
     assertThat(dest.resolve("model.bin")).doesNotExist();
 
-    grow();
+    Files.delete(filler);
+    server.throttle(0);
     Cli.Result again = fetch(env, "model.bin");
     assertThat(again.exitCode()).as(again.output()).isZero();
-    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(big);
-    assertThat(fetch(env, "config.json").exitCode()).isZero();
-    assertThat(Files.readAllBytes(dest.resolve("config.json"))).isEqualTo(small);
-    assertThat(Cli.tree(dest)).containsOnlyKeys("model.bin", "config.json");
+    assertThat(again.output()).contains("resuming");
+    assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(model);
+    assertThat(Cli.tree(dest)).containsOnlyKeys("model.bin");
+  }
+
+  @Test
+  void aPlanListsWhatWouldBeFetchedAndWhetherItFitsWritingNothing() throws Exception {
+    byte[] config = publish("config.json", 1000);
+    publish("model.bin", 6 << 20);
+    assertThat(fetch(Map.of(), "config.json").exitCode()).isZero();
+    long sent = server.bodyBytesSent();
+    Cli.Result plan =
+        Cli.run(
+            Map.of(),
+            "plan",
+            server.url("config.json"),
+            dest.toString(),
+            server.url("model.bin"),
+            dest.toString());
+    assertThat(plan.exitCode()).as(plan.output()).isZero();
+    assertThat(plan.output())
+        .containsPattern("in place +1000 B +config.json")
+        .containsPattern("fetch +6.0 MiB +model.bin")
+        .contains("does NOT fit")
+        .contains("fits");
+    assertThat(server.bodyBytesSent() - sent).as("probes only").isLessThan(3);
+    assertThat(Cli.tree(dest)).containsOnlyKeys("config.json");
+    assertThat(Files.readAllBytes(dest.resolve("config.json"))).isEqualTo(config);
+
+    Cli.Result nowhere =
+        Cli.run(Map.of(), "plan", server.url("model.bin"), tmp.resolve("not/made").toString());
+    assertThat(nowhere.exitCode()).as(nowhere.output()).isZero();
+    assertThat(tmp.resolve("not")).doesNotExist();
   }
 
   @Test
@@ -79,7 +136,7 @@ class DiskFullIT extends HttpServerFixture {
     Cli.Result full = fetch(Map.of(), "model.tar.gz");
     assertThat(full.exitCode()).as(full.output()).isEqualTo(8);
     assertThat(full.output())
-        .contains("No space left to unpack model.tar.gz")
+        .contains("No space to unpack model.tar.gz: its contents need about 3.0 MiB")
         .contains("The archive is kept in DEST")
         .doesNotContain("not a valid");
     assertThat(Cli.tree(dest)).containsOnlyKeys("model.tar.gz");

@@ -60,6 +60,37 @@ class ManifestIT {
   }
 
   @Test
+  void theLocalModelCacheJobManifestIsValidAndMarkedForTheNodeAgent() throws Exception {
+    Cli.Result r =
+        Cli.run(
+            Map.of(),
+            "manifest",
+            "--image",
+            "registry.example/storage-initializer:1.0",
+            "--workload-type",
+            "localModelDownloadJob");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    Map<String, Object> manifest = new Yaml().load(r.output());
+    List<String> problems = new ArrayList<>();
+    StructuralSchema.check(manifest, crdSchema(), "", problems);
+    assertThat(problems).isEmpty();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) manifest.get("spec");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> metadata = (Map<String, Object>) manifest.get("metadata");
+    // The node agent takes the first ClusterStorageContainer of this type whose formats match.
+    assertThat(spec).containsEntry("workloadType", "localModelDownloadJob");
+    assertThat(spec).doesNotContainKey("supportsMultiModelDownload");
+    assertThat(metadata).containsEntry("name", "storage-initializer-localmodel");
+    assertThat(r.output()).contains("- prefix: \"s3://\"");
+
+    Cli.Result wrong =
+        Cli.run(Map.of(), "manifest", "--image", "img:1", "--workload-type", "daemonSet");
+    assertThat(wrong.exitCode()).isEqualTo(2);
+    assertThat(wrong.output()).contains("'daemonSet' is not one KServe knows");
+  }
+
+  @Test
   void aPluginSetGetsOnlyItsOwnFormats() throws Exception {
     Distribution dist = Distribution.copy(tmp, "http");
     Cli.Result r = dist.run(Map.of(), "manifest", "--image", "img:1");
