@@ -42,7 +42,7 @@ echo "building the distribution with plugins: $PLUGINS"
 ctx="$work/context"
 rm -rf "$ctx"; mkdir -p "$ctx"
 cp -r "$top/initializer-runtime/target/storage-initializer" "$ctx/storage-initializer"
-java "$top/deploy/Sbom.java" "$ctx/storage-initializer" "$ctx/sbom.cdx.json" >/dev/null
+java "$top/deploy/Sbom.java" "$ctx/storage-initializer" "$ctx/storage-initializer/sbom.cdx.json" >/dev/null
 version=$(cd "$top" && ./mvnw -B -q help:evaluate -Dexpression=project.version -DforceStdout 2>/dev/null || echo dev)
 source=$(git -C "$top" remote get-url origin 2>/dev/null || true)
 case $source in http*) ;; *) source="" ;; esac

@@ -64,7 +64,8 @@ fi
 kserve_run() {
   local image=$1 dest=$2 name="si-test-$$-$RANDOM" code=0
   shift 2
-  rm -rf "$dest"; mkdir -p "$dest"; chown 1000:1000 "$dest"
+  [ -n "${KEEP_DEST:-}" ] || rm -rf "$dest"
+  mkdir -p "$dest"; chown -R 1000:1000 "$dest"
   podman "${store[@]}" create "${run_opts[@]}" --name "$name" --user 1000:1000 --read-only --read-only-tmpfs=false \
     -e HOME=/nonexistent "${memory[@]}" -e AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" \
     -e AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" -e AWS_ENDPOINT_URL="$endpoint" -e AWS_DEFAULT_REGION=us-east-1 \
@@ -117,6 +118,17 @@ for set in http s3; do
     kserve_run "$image" "$work/dest" s3://models/m /mnt/models || { cat "$work/run.out"; fail "s3 download"; }
     [ "$(tree_of "$src")" = "$(tree_of "$work/dest")" ] || fail "s3: the tree differs"
     ok "s3:// prefix: the whole tree, byte-identical"
+    # KServe's LocalModelCache agent runs the Job again into the folder it already filled.
+    KEEP_DEST=1 kserve_run "$image" "$work/dest" s3://models/m /mnt/models || { cat "$work/run.out"; fail "re-run"; }
+    grep -q ' 3 reused' "$work/run.out" || { cat "$work/run.out"; fail "a re-run fetched files again"; }
+    ok "a re-run into the same folder keeps the 3 files in place"
+    sleep 1
+    echo '{"model_type": "test", "revision": 2}' > "$src/config.json"
+    cp "$src/config.json" "$work/store/models/m/config.json"
+    KEEP_DEST=1 kserve_run "$image" "$work/dest" s3://models/m /mnt/models || { cat "$work/run.out"; fail "re-run"; }
+    grep -q ' 2 reused' "$work/run.out" || { cat "$work/run.out"; fail "the re-run after a change"; }
+    [ "$(tree_of "$src")" = "$(tree_of "$work/dest")" ] || fail "s3: the changed file was not replaced"
+    ok "a re-run after the store changed one file replaces that file and keeps the others"
     code=0
     AWS_SECRET_ACCESS_KEY=wrong kserve_run "$image" "$work/dest" s3://models/m /mnt/models || code=$?
     [ $code = 3 ] || { cat "$work/run.out"; fail "a wrong secret exited $code, not 3"; }
