@@ -62,6 +62,20 @@ class DiskFullIT extends HttpServerFixture {
   }
 
   @Test
+  void aModelThatCannotFitTheNodeCacheIsRefusedBeforeItsFirstByte() throws Exception {
+    publish("model.bin", 6 << 20);
+    Path cache = dest.resolve("cache");
+    Cli.Result r =
+        Cli.run(
+            Map.of("STORAGE_CACHE_DIR", cache.toString()),
+            server.url("model.bin"),
+            dest.resolve("models").toString());
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(8);
+    assertThat(r.output()).contains("The model does not fit").contains(cache.toString());
+    assertThat(server.bodyBytesSent()).as("at most the listing's one-byte probe").isLessThan(2);
+  }
+
+  @Test
   void aRunThatLosesTheSpaceToAnotherWriterFailsClearlyAndARunAfterResumes() throws Exception {
     byte[] model = publish("model.bin", 3 << 20);
     server.throttle(1 << 20);
