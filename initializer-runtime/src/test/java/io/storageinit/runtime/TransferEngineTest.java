@@ -149,20 +149,6 @@ class TransferEngineTest {
   }
 
   @Test
-  void aFailedFetchKeepsItsWorkForTheNextRunButNoEmptyWorkFolder() throws Exception {
-    FakeClient client = new FakeClient(true);
-    client.objects.put("m", random(1000));
-    RemoteObject lying =
-        RemoteObject.builder("m", "m")
-            .size(1000)
-            .checksum(Checksum.of(Checksum.Algorithm.SHA256, "00ff"))
-            .build();
-    assertThatThrownBy(
-        () -> engine(3).fetch(client, dest, List.of(new Planned(lying, dest.resolve("m")))));
-    assertThat(dest.resolve(WorkFolder.NAME)).doesNotExist();
-  }
-
-  @Test
   void aFileAlreadyInPlaceWithTheStoresSizeAndTimeIsKeptAndOthersAreFetched() throws Exception {
     FakeClient client = new FakeClient(true);
     client.objects.put("same.bin", random(500));
@@ -349,6 +335,8 @@ class TransferEngineTest {
         .hasMessageContaining("SHA256");
     assertThat(dest.resolve("m")).doesNotExist();
     assertThat(new WorkFolder(dest).partialOf(dest.resolve("m"))).doesNotExist();
+    // Nothing to resume: no empty work folder is left in DEST either.
+    assertThat(dest.resolve(WorkFolder.NAME)).doesNotExist();
   }
 
   @Test

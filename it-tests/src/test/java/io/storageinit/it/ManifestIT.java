@@ -34,6 +34,16 @@ class ManifestIT {
         ((Map<String, Object>) version.get("schema")).get("openAPIV3Schema");
   }
 
+  /** The manifest a run printed, after checking it against KServe's CRD. */
+  static Map<String, Object> validManifest(Cli.Result r) throws Exception {
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    Map<String, Object> manifest = new Yaml().load(r.output());
+    List<String> problems = new ArrayList<>();
+    StructuralSchema.check(manifest, crdSchema(), "", problems);
+    assertThat(problems).isEmpty();
+    return manifest;
+  }
+
   @Test
   void theManifestIsValidForKServesCrdAndListsTheInstalledFormats() throws Exception {
     Cli.Result r =
@@ -44,11 +54,7 @@ class ManifestIT {
             "registry.example/storage-initializer:1.0",
             "--name",
             "si-all");
-    assertThat(r.exitCode()).as(r.output()).isZero();
-    Map<String, Object> manifest = new Yaml().load(r.output());
-    List<String> problems = new ArrayList<>();
-    StructuralSchema.check(manifest, crdSchema(), "", problems);
-    assertThat(problems).isEmpty();
+    Map<String, Object> manifest = validManifest(r);
     assertThat(manifest)
         .containsEntry("kind", "ClusterStorageContainer")
         .containsEntry("apiVersion", "serving.kserve.io/v1alpha1");
@@ -69,11 +75,7 @@ class ManifestIT {
             "registry.example/storage-initializer:1.0",
             "--workload-type",
             "localModelDownloadJob");
-    assertThat(r.exitCode()).as(r.output()).isZero();
-    Map<String, Object> manifest = new Yaml().load(r.output());
-    List<String> problems = new ArrayList<>();
-    StructuralSchema.check(manifest, crdSchema(), "", problems);
-    assertThat(problems).isEmpty();
+    Map<String, Object> manifest = validManifest(r);
     @SuppressWarnings("unchecked")
     Map<String, Object> spec = (Map<String, Object>) manifest.get("spec");
     @SuppressWarnings("unchecked")
