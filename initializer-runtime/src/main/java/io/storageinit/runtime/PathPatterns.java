@@ -14,8 +14,16 @@ final class PathPatterns {
   private final List<Pattern> ignore;
 
   PathPatterns(List<String> allow, List<String> ignore) {
-    this.allow = allow.stream().map(PathPatterns::compile).toList();
-    this.ignore = ignore.stream().map(PathPatterns::compile).toList();
+    this.allow = allow.stream().map(PathPatterns::folder).map(PathPatterns::compile).toList();
+    this.ignore = ignore.stream().map(PathPatterns::folder).map(PathPatterns::compile).toList();
+  }
+
+  /**
+   * A pattern ending in {@code /} means everything below that folder, as the Hugging Face library
+   * reads it; no listed path ends in {@code /}, so for other stores such a pattern matched nothing.
+   */
+  private static String folder(String glob) {
+    return glob.endsWith("/") ? glob + "*" : glob;
   }
 
   boolean isEmpty() {

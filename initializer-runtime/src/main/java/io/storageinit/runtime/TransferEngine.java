@@ -414,20 +414,47 @@ final class TransferEngine {
         : new StorageException(Kind.INTERNAL, "Transfer failed: " + t, t);
   }
 
-  /** A final file counts as done when size and modification time match the store's. */
+  /**
+   * A final file counts as done when its size and modification time match the store's, or, when
+   * they do not (another commit of a hub repository dates the same file otherwise) or the store
+   * gives no time, when its size and the store's checksum of it do.
+   */
   static boolean upToDate(Planned p) {
     RemoteObject o = p.object();
-    if (o.size() < 0 || o.lastModified().isEmpty() || !Files.isRegularFile(p.target())) {
+    if (o.size() < 0 || !Files.isRegularFile(p.target(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return false;
     }
     try {
-      return Files.size(p.target()) == o.size()
+      if (Files.size(p.target()) != o.size()) {
+        return false;
+      }
+      if (o.lastModified().isPresent()
           && Files.getLastModifiedTime(p.target())
               .toInstant()
               .truncatedTo(ChronoUnit.SECONDS)
-              .equals(o.lastModified().get().truncatedTo(ChronoUnit.SECONDS));
+              .equals(o.lastModified().get().truncatedTo(ChronoUnit.SECONDS))) {
+        return true;
+      }
+      return o.checksum().isPresent()
+          && digestOf(p.target(), o.checksum().get()).equals(o.checksum().get().hex());
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /** The checksum's digest of a file in place, in lower-case hex. */
+  private static String digestOf(Path file, Checksum kind) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      MessageDigest d = MessageDigest.getInstance(kind.algorithm().jcaName());
+      ByteBuffer buf = ByteBuffer.allocate(BUFFER_SIZE);
+      while (ch.read(buf) > 0) {
+        buf.flip();
+        d.update(buf);
+        buf.clear();
+      }
+      return HexFormat.of().formatHex(d.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -13,6 +13,17 @@ class PathPatternsTest {
   }
 
   @Test
+  void aPatternEndingInASlashMeansEverythingBelowThatFolder() {
+    PathPatterns onlyOnnx = new PathPatterns(List.of("onnx/"), List.of());
+    assertThat(onlyOnnx.keeps("onnx/model.onnx")).isTrue();
+    assertThat(onlyOnnx.keeps("onnx/deep/part.bin")).isTrue();
+    assertThat(onlyOnnx.keeps("model.safetensors")).isFalse();
+    PathPatterns notOriginal = new PathPatterns(List.of(), List.of("original/"));
+    assertThat(notOriginal.keeps("original/consolidated.pth")).isFalse();
+    assertThat(notOriginal.keeps("config.json")).isTrue();
+  }
+
+  @Test
   void questionMarksAndSets() {
     assertThat(PathPatterns.compile("part-?.bin").matcher("part-1.bin").matches()).isTrue();
     assertThat(PathPatterns.compile("part-?.bin").matcher("part-12.bin").matches()).isFalse();

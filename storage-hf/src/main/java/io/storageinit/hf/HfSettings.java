@@ -1,0 +1,94 @@
+package io.storageinit.hf;
+
+import io.storageinit.api.ProviderContext;
+import io.storageinit.api.StorageException;
+import io.storageinit.api.StorageException.Kind;
+import io.storageinit.kit.Env;
+import io.storageinit.kit.HttpProxies;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The Hugging Face provider's configuration, from the variables the hub's own library reads. */
+record HfSettings(
+    URI endpoint,
+    Optional<String> token,
+    boolean offline,
+    Optional<Path> caBundle,
+    Duration connectTimeout,
+    Duration readTimeout,
+    HttpProxies proxies) {
+
+  static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+  static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
+
+  static HfSettings from(ProviderContext context) {
+    List<String> problems = new ArrayList<>();
+    String raw =
+        context
+            .env("HF_ENDPOINT")
+            .map(String::trim)
+            .filter(v -> !v.isEmpty())
+            .orElse(DEFAULT_ENDPOINT);
+    while (raw.endsWith("/")) {
+      raw = raw.substring(0, raw.length() - 1);
+    }
+    URI endpoint = null;
+    try {
+      endpoint = URI.create(raw);
+      String scheme = String.valueOf(endpoint.getScheme()).toLowerCase(Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getHost() == null) {
+        problems.add("HF_ENDPOINT=" + raw + " is not an http(s) URL such as " + DEFAULT_ENDPOINT);
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add("HF_ENDPOINT=" + raw + " is not a URL such as " + DEFAULT_ENDPOINT);
+    }
+    // HUGGING_FACE_HUB_TOKEN is the name older versions of the library read.
+    Optional<String> token =
+        context
+            .env("HF_TOKEN")
+            .or(() -> context.env("HUGGING_FACE_HUB_TOKEN"))
+            .map(String::trim)
+            .filter(t -> !t.isEmpty());
+    token.ifPresent(context::registerSecret);
+    token
+        .filter(t -> t.chars().anyMatch(c -> c < 0x21 || c > 0x7e))
+        .ifPresent(
+            t -> problems.add("HF_TOKEN holds a space or a control character; copy it again"));
+    boolean offline =
+        context
+            .env("HF_HUB_OFFLINE")
+            .map(v -> v.trim().toLowerCase(Locale.ROOT))
+            .map(v -> v.equals("1") || v.equals("true") || v.equals("yes") || v.equals("on"))
+            .orElse(false);
+    // The shared rule of KServe's newer schemes: a missing bundle is a warning, never an error.
+    Optional<Path> ca = Optional.empty();
+    if (context.env("CA_BUNDLE_CONFIGMAP_NAME").isPresent()) {
+      Path p =
+          Path.of(
+              context.env("CA_BUNDLE_VOLUME_MOUNT_POINT").orElse(DEFAULT_CA_MOUNT), "cabundle.crt");
+      if (Files.isReadable(p)) {
+        ca = Optional.of(p);
+      } else {
+        System.getLogger(HfSettings.class.getName())
+            .log(
+                System.Logger.Level.WARNING,
+                "the CA bundle {0} cannot be read; using the system CAs",
+                p);
+      }
+    }
+    Duration read = Env.positiveSeconds(context, "HF_HUB_DOWNLOAD_TIMEOUT", 60, problems);
+    Duration connect = Env.positiveSeconds(context, "HF_HUB_ETAG_TIMEOUT", 15, problems);
+    if (!problems.isEmpty()) {
+      throw new StorageException(
+          Kind.INVALID_CONFIG,
+          "Invalid Hugging Face configuration:\n  - " + String.join("\n  - ", problems));
+    }
+    return new HfSettings(endpoint, token, offline, ca, connect, read, HttpProxies.from(context));
+  }
+}
