@@ -5,8 +5,8 @@ import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
 import io.storageinit.kit.Env;
 import io.storageinit.kit.HttpProxies;
+import io.storageinit.kit.TlsContexts;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +25,6 @@ record HfSettings(
     HttpProxies proxies) {
 
   static final String DEFAULT_ENDPOINT = "https://huggingface.co";
-  static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
 
   static HfSettings from(ProviderContext context) {
     List<String> problems = new ArrayList<>();
@@ -66,22 +65,7 @@ record HfSettings(
             .map(v -> v.trim().toLowerCase(Locale.ROOT))
             .map(v -> v.equals("1") || v.equals("true") || v.equals("yes") || v.equals("on"))
             .orElse(false);
-    // The shared rule of KServe's newer schemes: a missing bundle is a warning, never an error.
-    Optional<Path> ca = Optional.empty();
-    if (context.env("CA_BUNDLE_CONFIGMAP_NAME").isPresent()) {
-      Path p =
-          Path.of(
-              context.env("CA_BUNDLE_VOLUME_MOUNT_POINT").orElse(DEFAULT_CA_MOUNT), "cabundle.crt");
-      if (Files.isReadable(p)) {
-        ca = Optional.of(p);
-      } else {
-        System.getLogger(HfSettings.class.getName())
-            .log(
-                System.Logger.Level.WARNING,
-                "the CA bundle {0} cannot be read; using the system CAs",
-                p);
-      }
-    }
+    Optional<Path> ca = TlsContexts.kserveCaBundle(context);
     Duration read = Env.positiveSeconds(context, "HF_HUB_DOWNLOAD_TIMEOUT", 60, problems);
     Duration connect = Env.positiveSeconds(context, "HF_HUB_ETAG_TIMEOUT", 15, problems);
     if (!problems.isEmpty()) {

@@ -15,6 +15,7 @@ import io.storageinit.kit.Malformed;
 import io.storageinit.kit.MinimumRate;
 import io.storageinit.kit.Redirects;
 import io.storageinit.kit.Redirects.Origin;
+import io.storageinit.kit.RepoUri;
 import io.storageinit.kit.StoreIdentity;
 import io.storageinit.kit.Uris;
 import java.io.IOException;
@@ -34,7 +35,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +103,7 @@ final class HfStorageClient implements StorageClient {
 
   @Override
   public Listing list(String uri, Consumer<List<RemoteObject>> pages) {
-    HfUri repo = HfUri.parse(uri);
+    RepoUri repo = RepoUri.parse(uri, "hf");
     if (settings.offline()) {
       throw new StorageException(
           Kind.INVALID_CONFIG,
@@ -163,7 +163,7 @@ final class HfStorageClient implements StorageClient {
   }
 
   /** The commit {@code repo}'s revision names now (the default branch without one). */
-  private Commit resolve(HfUri repo) {
+  private Commit resolve(RepoUri repo) {
     String revision = repo.revision().orElse("main");
     URI url =
         api(
@@ -197,7 +197,7 @@ final class HfStorageClient implements StorageClient {
   }
 
   /** One file of the tree as an object to fetch; null for a folder. */
-  private RemoteObject entry(HfUri repo, Commit commit, Object e) throws Malformed {
+  private RemoteObject entry(RepoUri repo, Commit commit, Object e) throws Malformed {
     if (!(e instanceof Map<?, ?> m) || !(m.get("type") instanceof String type)) {
       throw new Malformed("a tree entry without a type");
     }
@@ -330,39 +330,26 @@ final class HfStorageClient implements StorageClient {
    * redirect to the CDN gets none), and error statuses become the runtime's kinds.
    */
   private Http1.Response send(URI url, Map<String, String> extra, String what) {
-    URI current = url;
-    for (int hop = 0; ; hop++) {
-      Map<String, String> headers = new LinkedHashMap<>();
-      if (settings.token().isPresent() && Redirects.mayCarry(hub, current)) {
-        headers.put("Authorization", "Bearer " + settings.token().get());
-      }
-      headers.putAll(extra);
-      Http1.Response r;
-      try {
-        r = http.send("GET", current, headers);
-      } catch (IOException e) {
-        throw ioFailure(what, e);
-      }
-      int status = r.status();
-      if (Redirects.isRedirect(status)) {
-        String location = r.header("Location");
-        r.abort();
-        current =
-            Redirects.next(
-                current,
-                location,
-                hop,
-                settings.token().isPresent() ? hub : null,
-                Uris.redact(url.toString()));
-        continue;
-      }
-      if (status >= 400) {
-        StorageException failure = statusFailure(what, r, Redirects.mayCarry(hub, current));
-        r.abort();
-        throw failure;
-      }
-      return r;
+    Redirects.Followed followed;
+    try {
+      followed =
+          Redirects.get(
+              http,
+              url,
+              hub,
+              settings.token().map(t -> Map.of("Authorization", "Bearer " + t)).orElse(Map.of()),
+              extra,
+              Uris.redact(url.toString()));
+    } catch (IOException e) {
+      throw ioFailure(what, e);
     }
+    Http1.Response r = followed.response();
+    if (r.status() >= 400) {
+      StorageException failure = statusFailure(what, r, Redirects.mayCarry(hub, followed.uri()));
+      r.abort();
+      throw failure;
+    }
+    return r;
   }
 
   /** What an error status of the hub (or of its CDN) means, with the hub's own error code. */

@@ -25,7 +25,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -236,39 +235,22 @@ final class HttpStorageClient implements StorageClient {
    * configured headers of the user's host go with a request only to {@code owner}.
    */
   private Answer send(URI url, Origin owner, Map<String, String> extra, String forMessage) {
-    String redacted = Uris.redact(forMessage);
-    Map<String, String> credentials = settings.headersFor(owner.host());
-    URI current = url;
-    for (int hop = 0; ; hop++) {
-      boolean carries = !credentials.isEmpty() && Redirects.mayCarry(owner, current);
-      Map<String, String> headers = new LinkedHashMap<>();
-      if (carries) {
-        headers.putAll(credentials);
-      }
-      headers.putAll(extra);
-      Http1.Response r;
-      try {
-        r = http.send("GET", current, headers);
-      } catch (IOException e) {
-        throw ioFailure(forMessage, e);
-      }
-      Answer answer = new Answer(r, current);
-      int status = r.status();
-      if (Redirects.isRedirect(status)) {
-        String location = r.header("Location");
-        r.abort();
-        URI next =
-            Redirects.next(current, location, hop, credentials.isEmpty() ? null : owner, redacted);
-        current = next;
-        continue;
-      }
-      if (status >= 400 && status != 416) {
-        StorageException failure = statusFailure(forMessage, answer);
-        r.abort();
-        throw failure;
-      }
-      return answer;
+    Redirects.Followed followed;
+    try {
+      followed =
+          Redirects.get(
+              http, url, owner, settings.headersFor(owner.host()), extra, Uris.redact(forMessage));
+    } catch (IOException e) {
+      throw ioFailure(forMessage, e);
     }
+    Answer answer = new Answer(followed.response(), followed.uri());
+    int status = answer.status();
+    if (status >= 400 && status != 416) {
+      StorageException failure = statusFailure(forMessage, answer);
+      answer.response().abort();
+      throw failure;
+    }
+    return answer;
   }
 
   private StorageException statusFailure(String uri, Answer answer) {

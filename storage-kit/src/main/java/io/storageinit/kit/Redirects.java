@@ -2,9 +2,11 @@ package io.storageinit.kit;
 
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Where a redirect may be followed, and where credentials may go: safe by construction.
@@ -51,6 +53,44 @@ public final class Redirects {
   }
 
   /** Whether a status is a redirect with a Location to follow (301, 302, 303, 307, 308). */
+  /** The answer a request got at the end of its redirects, and the URL that gave it. */
+  public record Followed(Http1.Response response, URI uri) {}
+
+  /**
+   * Sends a GET to {@code url} and follows its redirects by these rules: {@code credentials}
+   * (header fields) go with a request only to {@code owner}'s origin, never to a host, port or
+   * scheme a redirect leads to. Returns the first answer that is not a redirect, whatever its
+   * status.
+   *
+   * @param forMessage the URI the user gave, already redacted, for error messages
+   * @throws IOException what the connection threw
+   * @throws io.storageinit.api.StorageException {@code INVALID_URI} as {@link #next} refuses a hop
+   */
+  public static Followed get(
+      Http1 http,
+      URI url,
+      Origin owner,
+      Map<String, String> credentials,
+      Map<String, String> extra,
+      String forMessage)
+      throws IOException {
+    URI current = url;
+    for (int hop = 0; ; hop++) {
+      Map<String, String> headers = new java.util.LinkedHashMap<>();
+      if (!credentials.isEmpty() && mayCarry(owner, current)) {
+        headers.putAll(credentials);
+      }
+      headers.putAll(extra);
+      Http1.Response r = http.send("GET", current, headers);
+      if (!isRedirect(r.status())) {
+        return new Followed(r, current);
+      }
+      String location = r.header("Location");
+      r.abort();
+      current = next(current, location, hop, credentials.isEmpty() ? null : owner, forMessage);
+    }
+  }
+
   public static boolean isRedirect(int status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
   }

@@ -30,6 +30,32 @@ import javax.net.ssl.X509TrustManager;
 public final class TlsContexts {
   private TlsContexts() {}
 
+  /**
+   * The CA bundle of KServe's newer schemes: with {@code CA_BUNDLE_CONFIGMAP_NAME} set, {@code
+   * <CA_BUNDLE_VOLUME_MOUNT_POINT, default /etc/ssl/custom-certs>/cabundle.crt}, trusted besides
+   * the system roots. A bundle that cannot be read is a warning (logged), never an error.
+   *
+   * @since 0.4
+   */
+  public static Optional<Path> kserveCaBundle(io.storageinit.api.ProviderContext context) {
+    if (context.env("CA_BUNDLE_CONFIGMAP_NAME").isEmpty()) {
+      return Optional.empty();
+    }
+    Path p =
+        Path.of(
+            context.env("CA_BUNDLE_VOLUME_MOUNT_POINT").orElse("/etc/ssl/custom-certs"),
+            "cabundle.crt");
+    if (java.nio.file.Files.isReadable(p)) {
+      return Optional.of(p);
+    }
+    System.getLogger(TlsContexts.class.getName())
+        .log(
+            System.Logger.Level.WARNING,
+            "the CA bundle {0} cannot be read; using the system CAs only",
+            p);
+    return Optional.empty();
+  }
+
   /** The system CAs plus {@code caBundle}'s, or no verification when {@code verify} is false. */
   public static SSLContext create(Optional<Path> caBundle, boolean verify) {
     return create(caBundle, verify, Optional.empty(), Optional.empty());
