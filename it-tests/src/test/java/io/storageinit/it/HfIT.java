@@ -245,6 +245,22 @@ class HfIT {
   }
 
   @Test
+  void aFileTheHubListsButCannotServeIsNotFoundNamingIt() throws Exception {
+    TestHub.Repo repo = hub.repo("acme/gone");
+    Map<String, TestHub.Content> files = model(45);
+    String sha = repo.commit("main", files);
+    // The hub loses a file after the listing: its resolve answers 404 EntryNotFound.
+    hub.afterFirstDownload(() -> repo.forget(sha, "tokenizer/vocab.json"));
+    Cli.Result r = Cli.run(env("STORAGE_CONCURRENCY", "1"), "hf://acme/gone", dest.toString());
+    assertThat(r.exitCode()).as(r.output()).isEqualTo(4);
+    assertThat(r.output())
+        .contains("EntryNotFound")
+        .contains("no such file at that commit")
+        .contains("tokenizer/vocab.json");
+    assertThat(dest.resolve("tokenizer/vocab.json")).doesNotExist();
+  }
+
+  @Test
   void uriFormsKServeRefusesAreRefused() throws Exception {
     for (String bad :
         new String[] {

@@ -56,6 +56,22 @@ public final class TestHub implements AutoCloseable {
     };
   }
 
+  /** The bytes of a file on disk, read as they are served. */
+  public static Content file(java.nio.file.Path path) throws IOException {
+    long size = java.nio.file.Files.size(path);
+    return new Content() {
+      public long size() {
+        return size;
+      }
+
+      public void write(OutputStream out, long from, long length) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(path)) {
+          ch.transferTo(from, length, java.nio.channels.Channels.newChannel(out));
+        }
+      }
+    };
+  }
+
   /** {@code size} pseudo-random bytes from {@code seed}, made as they are served. */
   public static Content generated(long size, long seed) {
     return new Content() {
@@ -102,7 +118,7 @@ public final class TestHub implements AutoCloseable {
 
     /** Makes a commit of {@code files} and points {@code branch} at it; returns its id. */
     public String commit(String branch, Map<String, Content> files) {
-      Map<String, File> made = new TreeMap<>();
+      Map<String, File> made = new java.util.concurrent.ConcurrentSkipListMap<>();
       files.forEach((path, content) -> made.put(path, file(path, content)));
       String sha = sha1((id + "@" + commitCount.incrementAndGet() + made.keySet()).getBytes());
       commits.put(
@@ -119,6 +135,11 @@ public final class TestHub implements AutoCloseable {
     public Repo ref(String ref, String sha) {
       refs.put(ref, sha);
       return this;
+    }
+
+    /** Drops {@code path} from a commit: the tree listed it, but the hub no longer serves it. */
+    public void forget(String sha, String path) {
+      commits.get(sha).files().remove(path);
     }
 
     /** Only requests with a token may see it; others get 401 RepoNotFound, as the hub answers. */
@@ -154,6 +175,7 @@ public final class TestHub implements AutoCloseable {
   private final AtomicInteger dripLeft = new AtomicInteger();
   private final AtomicLong cdnBytes = new AtomicLong();
   private volatile Runnable onFirstResolve;
+  private volatile String cdnBase;
 
   private TestHub() throws IOException {
     System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -206,6 +228,20 @@ public final class TestHub implements AutoCloseable {
     cutAfter = afterBytes;
     cutsLeft.set(times);
     return this;
+  }
+
+  /**
+   * LFS files are redirected to {@code base + "/" + sha256} rather than to the hub's own CDN: a
+   * file server that holds them under those names (nginx, for a benchmark).
+   */
+  public TestHub cdnBase(String base) {
+    cdnBase = base;
+    return this;
+  }
+
+  /** The ids the hub gave {@code path} at {@code repo}'s {@code branch}. */
+  public File fileOf(String repo, String branch, String path) {
+    return repos.get(repo).resolve(branch).files().get(path);
   }
 
   /** The CDN's next {@code answers} answers send a byte every {@code millis} ms. */
@@ -444,13 +480,15 @@ public final class TestHub implements AutoCloseable {
       h.put("X-Linked-Size", String.valueOf(f.content().size()));
       h.put(
           "Location",
-          "http://127.0.0.1:"
-              + cdnPort()
-              + "/repos/"
-              + repo.id.replace('/', '-')
-              + "/"
-              + f.sha256()
-              + "?response-content-disposition=attachment");
+          cdnBase != null
+              ? cdnBase + "/" + f.sha256()
+              : "http://127.0.0.1:"
+                  + cdnPort()
+                  + "/repos/"
+                  + repo.id.replace('/', '-')
+                  + "/"
+                  + f.sha256()
+                  + "?response-content-disposition=attachment");
       answer(ex, 302, "text/plain", "", h);
     } else {
       h.put("ETag", "\"" + f.gitOid() + "\"");
