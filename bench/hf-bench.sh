@@ -42,8 +42,8 @@ cdn="$work/cdn"; rm -rf "$cdn"; mkdir -p "$cdn"
 port=${BENCH_PORT:-18951}
 start_nginx "$work" "$cdn" "$port"
 rm -f "$work/hub.txt"
-sleep infinity | java -cp "$top/storage-hf/target/test-classes:$top/storage-hf/target/classes:$(cat "$work/cp.txt")" \
-  io.storageinit.hf.TestHubMain "$src" "$work/hub.txt" "http://127.0.0.1:$port" > "$work/hub.log" 2>&1 &
+java -cp "$top/storage-hf/target/test-classes:$top/storage-hf/target/classes:$(cat "$work/cp.txt")" \
+  io.storageinit.hf.TestHubMain "$src" "$work/hub.txt" "http://127.0.0.1:$port" < /dev/null > "$work/hub.log" 2>&1 &
 hub_pid=$!
 trap 'kill $hub_pid 2>/dev/null; "$NGINX" -c "$NGINX_CONF" -s stop 2>/dev/null || true; rm -rf "$OUT_DIR"' EXIT
 for _ in $(seq 1 600); do [ -s "$work/hub.txt" ] && break; sleep 0.2; done
@@ -67,7 +67,7 @@ run() {
       cmd=(curl -sSfL --create-dirs --parallel --parallel-max 8 -K "$work/curl.cfg") ;;
   esac
   sync
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "${cmd[@]}" > "$work/$tool.log" 2>&1 || { cat "$work/$tool.log"; exit 1; }
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "${cmd[@]}" > "$work/$tool.log" 2>&1 || { cat "$work/$tool.log" >&2; exit 1; }
   read -r secs kb < "$work/time.txt"
   # Every tool must have fetched the same bytes (the JS client lays them out in its cache, as links).
   for i in 1 2 3 4; do

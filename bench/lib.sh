@@ -48,8 +48,8 @@ start_s3() {
   (cd "$top" && ./mvnw -q -B -pl storage-s3 dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null)
   rm -rf "$work/store"; mkdir -p "$work/store"
   rm -f "$work/port"
-  sleep infinity | java -cp "$top/storage-s3/target/test-classes:$top/storage-s3/target/classes:$(cat "$work/cp.txt")" \
-    io.storageinit.s3.TestS3ServerMain "$work/store" "$work/port" > "$work/server.log" 2>&1 &
+  java -cp "$top/storage-s3/target/test-classes:$top/storage-s3/target/classes:$(cat "$work/cp.txt")" \
+    io.storageinit.s3.TestS3ServerMain "$work/store" "$work/port" < /dev/null > "$work/server.log" 2>&1 &
   S3_PID=$!
   for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
   endpoint="http://127.0.0.1:$(cat "$work/port")"

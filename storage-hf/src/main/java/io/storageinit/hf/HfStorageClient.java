@@ -7,24 +7,20 @@ import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
-import io.storageinit.kit.ContentRange;
 import io.storageinit.kit.Headers;
 import io.storageinit.kit.Http1;
+import io.storageinit.kit.HubConnection;
 import io.storageinit.kit.JsonReader;
 import io.storageinit.kit.Malformed;
 import io.storageinit.kit.MinimumRate;
 import io.storageinit.kit.Redirects;
 import io.storageinit.kit.Redirects.Origin;
 import io.storageinit.kit.RepoUri;
-import io.storageinit.kit.StoreIdentity;
 import io.storageinit.kit.Uris;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +38,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -61,21 +56,22 @@ final class HfStorageClient implements StorageClient {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private final HfSettings settings;
-  private final Http1 http;
-  private final Origin hub;
+  private final HubConnection hub;
   private final MinimumRate listingPace;
 
   HfStorageClient(HfSettings settings, SSLSocketFactory tls, MinimumRate listingPace) {
     this.settings = settings;
     this.listingPace = listingPace;
-    this.hub = Origin.of(settings.endpoint());
-    this.http =
-        Http1.builder()
-            .tls(() -> tls)
-            .connectTimeout(settings.connectTimeout())
-            .readTimeout(settings.readTimeout())
-            .proxies(settings.proxies())
-            .build();
+    this.hub =
+        new HubConnection(
+            "the hub",
+            settings.endpoint(),
+            tls,
+            settings.connectTimeout(),
+            settings.readTimeout(),
+            settings.proxies(),
+            settings.caBundle(),
+            settings.token().map(t -> Map.of("Authorization", "Bearer " + t)).orElse(Map.of()));
   }
 
   @Override
@@ -85,12 +81,7 @@ final class HfStorageClient implements StorageClient {
 
   @Override
   public Optional<String> storeIdentity() {
-    return Optional.of(
-        StoreIdentity.of("hf")
-            .with("endpoint", settings.endpoint())
-            .trust(settings.caBundle(), true)
-            .proxies(settings.proxies())
-            .toString());
+    return Optional.of(hub.identity("hf"));
   }
 
   @Override
@@ -151,7 +142,7 @@ final class HfStorageClient implements StorageClient {
             "The hub's answer is not valid: the listing of " + repo + ": " + e.getMessage(),
             e);
       } catch (IOException e) {
-        throw ioFailure(repo + " (listing)", e);
+        throw hub.ioFailure(repo + " (listing)", e);
       }
       next = nextPage(next, r.header("Link"));
       all.addAll(found);
@@ -192,7 +183,7 @@ final class HfStorageClient implements StorageClient {
       throw new StorageException(
           Kind.INTEGRITY, "The hub's answer is not valid for " + repo + ": " + e.getMessage(), e);
     } catch (IOException e) {
-      throw ioFailure(repo.toString(), e);
+      throw hub.ioFailure(repo.toString(), e);
     }
   }
 
@@ -250,7 +241,7 @@ final class HfStorageClient implements StorageClient {
       return null;
     }
     URI next = current.resolve(m.group(1).trim());
-    if (!Origin.of(next).equals(hub)) {
+    if (!Origin.of(next).equals(hub.origin())) {
       throw new StorageException(
           Kind.INTEGRITY,
           "The hub's answer is not valid: its next page lies on another origin ("
@@ -266,24 +257,9 @@ final class HfStorageClient implements StorageClient {
 
   @Override
   public InputStream read(RemoteObject object, long offset, long length) {
-    boolean ranged = offset > 0 || length >= 0;
-    Map<String, String> extra =
-        ranged
-            ? Map.of(
-                "Range",
-                "bytes=" + offset + "-" + (length < 0 ? "" : String.valueOf(offset + length - 1)))
-            : Map.of();
     URI url = URI.create(settings.endpoint() + "/" + object.key());
-    Http1.Response r = send(url, extra, object.path());
-    if (ranged) {
-      if (r.status() != 206) {
-        r.abort();
-        throw StorageException.retryableIntegrity(
-            object.path() + " answered a range request with " + r.status() + ", not 206");
-      }
-      ContentRange.checkResponse(r, offset, length, object.size(), object.path());
-    }
-    return r.body();
+    Http1.Response r = send(url, HubConnection.range(offset, length), object.path());
+    return HubConnection.body(r, offset, length, object.size(), object.path());
   }
 
   /**
@@ -325,27 +301,13 @@ final class HfStorageClient implements StorageClient {
     }
   }
 
-  /**
-   * A GET that follows redirects: the token goes with a request to the hub's own origin only (a
-   * redirect to the CDN gets none), and error statuses become the runtime's kinds.
-   */
+  /** A GET through the hub connection; an error status becomes the runtime's kind. */
   private Http1.Response send(URI url, Map<String, String> extra, String what) {
-    Redirects.Followed followed;
-    try {
-      followed =
-          Redirects.get(
-              http,
-              url,
-              hub,
-              settings.token().map(t -> Map.of("Authorization", "Bearer " + t)).orElse(Map.of()),
-              extra,
-              Uris.redact(url.toString()));
-    } catch (IOException e) {
-      throw ioFailure(what, e);
-    }
+    Redirects.Followed followed = hub.get(url, extra, what);
     Http1.Response r = followed.response();
     if (r.status() >= 400) {
-      StorageException failure = statusFailure(what, r, Redirects.mayCarry(hub, followed.uri()));
+      StorageException failure =
+          statusFailure(what, r, Redirects.mayCarry(hub.origin(), followed.uri()));
       r.abort();
       throw failure;
     }
@@ -412,33 +374,8 @@ final class HfStorageClient implements StorageClient {
     }
   }
 
-  private StorageException ioFailure(String what, IOException e) {
-    if (e instanceof SSLException) {
-      return new StorageException(
-          Kind.INVALID_CONFIG,
-          "TLS with the hub "
-              + settings.endpoint()
-              + " failed for "
-              + what
-              + ": "
-              + e.getMessage()
-              + "; mount its CA with CA_BUNDLE_CONFIGMAP_NAME",
-          e);
-    }
-    if (e instanceof UnknownHostException) {
-      return new StorageException(
-          Kind.INVALID_CONFIG, "Unknown host in HF_ENDPOINT (" + settings.endpoint() + ")", e);
-    }
-    String how =
-        e instanceof ConnectException
-            ? "cannot connect to"
-            : e instanceof SocketTimeoutException ? "timed out talking to" : "I/O error with";
-    return StorageException.transientFailure(
-        how + " the hub " + settings.endpoint() + " for " + what + ": " + e.getMessage(), e);
-  }
-
   @Override
   public void close() {
-    http.close();
+    hub.close();
   }
 }

@@ -358,6 +358,10 @@ public final class TestHub implements AutoCloseable {
     if (repo == null) {
       return;
     }
+    if (segs.length >= 4 && segs[2].equals("paths-info")) {
+      pathsInfo(ex, repo, URLDecoder.decode(segs[3], StandardCharsets.UTF_8));
+      return;
+    }
     if (segs.length >= 4 && (segs[2].equals("revision") || segs[2].equals("tree"))) {
       String rev = URLDecoder.decode(segs[3], StandardCharsets.UTF_8);
       Commit commit = repo.resolve(rev);
@@ -395,6 +399,59 @@ public final class TestHub implements AutoCloseable {
     error(ex, 404, null, "Not found");
   }
 
+  /**
+   * {@code POST /api/models/{repo}/paths-info/{rev}} with {@code {"paths": [...], "expand": b}}:
+   * the entries of those paths, with their last commit when expanded (the JS client's
+   * snapshotDownload asks this for each file).
+   */
+  private void pathsInfo(HttpExchange ex, Repo repo, String rev) throws IOException {
+    Commit commit = repo.resolve(rev);
+    if (commit == null) {
+      error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+      return;
+    }
+    Object body = io.storageinit.kit.JsonReader.parse(ex.getRequestBody().readAllBytes());
+    List<String> entries = new ArrayList<>();
+    if (body instanceof Map<?, ?> m && m.get("paths") instanceof List<?> paths) {
+      boolean expand = Boolean.TRUE.equals(m.get("expand"));
+      for (Object p : paths) {
+        File f = commit.files().get(String.valueOf(p));
+        if (f != null) {
+          String e = entry(f);
+          if (expand) {
+            e =
+                e.substring(0, e.length() - 1)
+                    + ",\"lastCommit\":{\"id\":\""
+                    + commit.sha()
+                    + "\",\"title\":\"a commit\",\"date\":\""
+                    + commit.date()
+                    + "\"}}";
+          }
+          entries.add(e);
+        }
+      }
+    }
+    answer(ex, 200, "application/json", "[" + String.join(",", entries) + "]", Map.of());
+  }
+
+  /** A file's entry in the tree API's form. */
+  private static String entry(File f) {
+    return "{\"type\":\"file\",\"oid\":\""
+        + f.gitOid()
+        + "\",\"size\":"
+        + f.content().size()
+        + ",\"path\":"
+        + json(f.path())
+        + (f.lfs()
+            ? ",\"lfs\":{\"oid\":\""
+                + f.sha256()
+                + "\",\"size\":"
+                + f.content().size()
+                + ",\"pointerSize\":134}"
+            : "")
+        + "}";
+  }
+
   private void tree(HttpExchange ex, Commit commit) throws IOException {
     String query = String.valueOf(ex.getRequestURI().getRawQuery());
     int cursor = 0;
@@ -420,22 +477,7 @@ public final class TestHub implements AutoCloseable {
               + "}");
     }
     for (File f : commit.files().values()) {
-      String e =
-          "{\"type\":\"file\",\"oid\":\""
-              + f.gitOid()
-              + "\",\"size\":"
-              + f.content().size()
-              + ",\"path\":"
-              + json(f.path())
-              + (f.lfs()
-                  ? ",\"lfs\":{\"oid\":\""
-                      + f.sha256()
-                      + "\",\"size\":"
-                      + f.content().size()
-                      + ",\"pointerSize\":134}"
-                  : "")
-              + "}";
-      entries.add(e);
+      entries.add(entry(f));
     }
     int end = Math.min(entries.size(), cursor + pageSize);
     Map<String, String> headers = new TreeMap<>();

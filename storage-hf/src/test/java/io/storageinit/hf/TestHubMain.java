@@ -11,8 +11,8 @@ import java.util.stream.Stream;
  * Runs the test hub as a process for benchmarks: {@code TestHubMain FOLDER PORT_FILE CDN_BASE}
  * serves the files below FOLDER as the repository {@code bench/model} (branch {@code main}), with
  * its LFS files redirected to {@code CDN_BASE/<sha256>}, and writes its port, then each LFS file's
- * path and SHA-256 (so that the caller can lay them out for its file server), to PORT_FILE. It
- * stops when its standard input closes.
+ * path and SHA-256 (so that the caller can lay them out for its file server), to PORT_FILE; it
+ * serves until the caller stops the process by its PID.
  */
 public final class TestHubMain {
   private TestHubMain() {}
@@ -39,9 +39,8 @@ public final class TestHubMain {
       Path tmp = Path.of(args[1] + ".tmp");
       Files.writeString(tmp, out);
       Files.move(tmp, Path.of(args[1]));
-      while (System.in.read() >= 0) {
-        // Runs until the caller closes our standard input.
-      }
+      // Serves until the caller stops the process by its PID.
+      new java.util.concurrent.CountDownLatch(1).await();
     }
   }
 }

@@ -7,25 +7,18 @@ import io.storageinit.api.RemoteObject;
 import io.storageinit.api.StorageClient;
 import io.storageinit.api.StorageException;
 import io.storageinit.api.StorageException.Kind;
-import io.storageinit.kit.ContentRange;
 import io.storageinit.kit.Headers;
 import io.storageinit.kit.Http1;
+import io.storageinit.kit.HubConnection;
 import io.storageinit.kit.JsonReader;
 import io.storageinit.kit.Malformed;
 import io.storageinit.kit.MinimumRate;
-import io.storageinit.kit.Redirects;
-import io.storageinit.kit.Redirects.Origin;
 import io.storageinit.kit.RepoUri;
-import io.storageinit.kit.StoreIdentity;
-import io.storageinit.kit.Uris;
 import io.storageinit.modelscope.ModelScopeStorageProvider.Settings;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -35,7 +28,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -52,21 +44,22 @@ final class ModelScopeStorageClient implements StorageClient {
   private static final Set<String> LEFT_OUT = Set.of(".gitignore", ".gitattributes");
 
   private final Settings settings;
-  private final Http1 http;
-  private final Origin hub;
+  private final HubConnection hub;
   private final MinimumRate listingPace;
 
   ModelScopeStorageClient(Settings settings, SSLSocketFactory tls, MinimumRate listingPace) {
     this.settings = settings;
     this.listingPace = listingPace;
-    this.hub = Origin.of(settings.endpoint());
-    this.http =
-        Http1.builder()
-            .tls(() -> tls)
-            .connectTimeout(settings.connectTimeout())
-            .readTimeout(settings.readTimeout())
-            .proxies(settings.proxies())
-            .build();
+    this.hub =
+        new HubConnection(
+            "ModelScope",
+            settings.endpoint(),
+            tls,
+            settings.connectTimeout(),
+            settings.readTimeout(),
+            settings.proxies(),
+            settings.caBundle(),
+            settings.token().map(t -> Map.of("Cookie", "m_session_id=" + t)).orElse(Map.of()));
   }
 
   @Override
@@ -76,12 +69,7 @@ final class ModelScopeStorageClient implements StorageClient {
 
   @Override
   public Optional<String> storeIdentity() {
-    return Optional.of(
-        StoreIdentity.of("modelscope")
-            .with("endpoint", settings.endpoint())
-            .trust(settings.caBundle(), true)
-            .proxies(settings.proxies())
-            .toString());
+    return Optional.of(hub.identity("modelscope"));
   }
 
   @Override
@@ -201,7 +189,7 @@ final class ModelScopeStorageClient implements StorageClient {
     } catch (Malformed e) {
       throw invalid(what, e);
     } catch (IOException e) {
-      throw ioFailure(what, e);
+      throw hub.ioFailure(what, e);
     }
   }
 
@@ -212,45 +200,14 @@ final class ModelScopeStorageClient implements StorageClient {
 
   @Override
   public InputStream read(RemoteObject object, long offset, long length) {
-    boolean ranged = offset > 0 || length >= 0;
-    Map<String, String> extra =
-        ranged
-            ? Map.of(
-                "Range",
-                "bytes=" + offset + "-" + (length < 0 ? "" : String.valueOf(offset + length - 1)))
-            : Map.of();
-    Http1.Response r =
-        send(
-            URI.create(settings.endpoint() + "/api/v1/models/" + object.key()),
-            extra,
-            object.path());
-    if (ranged) {
-      if (r.status() != 206) {
-        r.abort();
-        throw StorageException.retryableIntegrity(
-            object.path() + " answered a range request with " + r.status() + ", not 206");
-      }
-      ContentRange.checkResponse(r, offset, length, object.size(), object.path());
-    }
-    return r.body();
+    URI url = URI.create(settings.endpoint() + "/api/v1/models/" + object.key());
+    Http1.Response r = send(url, HubConnection.range(offset, length), object.path());
+    return HubConnection.body(r, offset, length, object.size(), object.path());
   }
 
-  /** A GET that follows redirects, the session cookie going to the hub's own origin only. */
+  /** A GET through the hub connection; an error status becomes the runtime's kind. */
   private Http1.Response send(URI url, Map<String, String> extra, String what) {
-    Redirects.Followed followed;
-    try {
-      followed =
-          Redirects.get(
-              http,
-              url,
-              hub,
-              settings.token().map(t -> Map.of("Cookie", "m_session_id=" + t)).orElse(Map.of()),
-              extra,
-              Uris.redact(url.toString()));
-    } catch (IOException e) {
-      throw ioFailure(what, e);
-    }
-    Http1.Response r = followed.response();
+    Http1.Response r = hub.get(url, extra, what).response();
     int status = r.status();
     if (status < 400) {
       return r;
@@ -285,31 +242,8 @@ final class ModelScopeStorageClient implements StorageClient {
     };
   }
 
-  private StorageException ioFailure(String what, IOException e) {
-    if (e instanceof SSLException) {
-      return new StorageException(
-          Kind.INVALID_CONFIG,
-          "TLS with ModelScope "
-              + settings.endpoint()
-              + " failed: "
-              + e.getMessage()
-              + "; mount its CA with CA_BUNDLE_CONFIGMAP_NAME",
-          e);
-    }
-    if (e instanceof UnknownHostException) {
-      return new StorageException(
-          Kind.INVALID_CONFIG, "Unknown host in the ModelScope endpoint " + settings.endpoint(), e);
-    }
-    String how =
-        e instanceof ConnectException
-            ? "cannot connect to"
-            : e instanceof SocketTimeoutException ? "timed out talking to" : "I/O error with";
-    return StorageException.transientFailure(
-        how + " ModelScope " + settings.endpoint() + " for " + what + ": " + e.getMessage(), e);
-  }
-
   @Override
   public void close() {
-    http.close();
+    hub.close();
   }
 }
