@@ -218,7 +218,15 @@ public final class StorageInitializer implements AutoCloseable {
     lastProvider = "none";
     String outcome = "failure";
     try {
-      boolean did = download(uri, dest);
+      boolean did;
+      try {
+        did = download(uri, dest);
+      } catch (StorageException e) {
+        if (!e.offline()) {
+          throw e;
+        }
+        did = keepOffline(uri, dest, e);
+      }
       outcome = did ? "success" : "skipped";
       return did;
     } finally {
@@ -230,6 +238,25 @@ public final class StorageInitializer implements AutoCloseable {
           java.time.Duration.ofNanos(System.nanoTime() - start),
           outcome);
     }
+  }
+
+  /**
+   * The plugin was told to stay off the network (HF_HUB_OFFLINE): what DEST already holds is the
+   * model, as the hub libraries serve what they downloaded before; a DEST with no file fails.
+   */
+  private boolean keepOffline(String uri, Path dest, StorageException offline) {
+    List<String> files =
+        Files.isDirectory(dest) ? io.storageinit.api.ModelFiles.list(dest) : List.of();
+    if (files.isEmpty()) {
+      throw offline;
+    }
+    LOG.info(
+        "offline: {} is not fetched; keeping the {} file(s) {} already holds",
+        Uris.redact(uri),
+        files.size(),
+        dest);
+    stats.filesReused.addAndGet(files.size());
+    return true;
   }
 
   /** Returns false when there was nothing to do (multi-model serving). */

@@ -165,6 +165,23 @@ class HfIT {
   }
 
   @Test
+  void offlineARunKeepsWhatDestHoldsAndFailsWhenItHoldsNothing() throws Exception {
+    Map<String, TestHub.Content> files = model(70);
+    hub.repo("acme/offline").commit("main", files);
+    assertThat(Cli.run(env(), "hf://acme/offline", dest.toString()).exitCode()).isZero();
+    hub.close(); // no hub at all from here on
+    Cli.Result kept = Cli.run(env("HF_HUB_OFFLINE", "1"), "hf://acme/offline", dest.toString());
+    assertThat(kept.exitCode()).as(kept.output()).isZero();
+    assertThat(kept.output())
+        .contains("offline: hf://acme/offline is not fetched; keeping the 6 file(s)");
+    assertTree(dest, files);
+    Cli.Result nothing =
+        Cli.run(env("HF_HUB_OFFLINE", "1"), "hf://acme/offline", tmp.resolve("empty").toString());
+    assertThat(nothing.exitCode()).as(nothing.output()).isEqualTo(4);
+    assertThat(nothing.output()).contains("HF_HUB_OFFLINE is set and DEST holds no model");
+  }
+
+  @Test
   void aRevisionIsABranchATagOrACommitAndEveryFileComesFromThatOneCommit() throws Exception {
     TestHub.Repo repo = hub.repo("acme/rev");
     Map<String, TestHub.Content> v1 = model(10);

@@ -49,6 +49,7 @@ public class StorageException extends RuntimeException {
   private final Kind kind;
   private final Duration retryAfter;
   private final boolean retryable;
+  private final boolean offline;
 
   /**
    * Creates an exception.
@@ -86,10 +87,31 @@ public class StorageException extends RuntimeException {
 
   private StorageException(
       Kind kind, String message, Throwable cause, Duration retryAfter, boolean retryable) {
+    this(kind, message, cause, retryAfter, retryable, false);
+  }
+
+  private StorageException(
+      Kind kind,
+      String message,
+      Throwable cause,
+      Duration retryAfter,
+      boolean retryable,
+      boolean offline) {
     super(Objects.requireNonNull(message, "message"), cause);
     this.kind = Objects.requireNonNull(kind, "kind");
     this.retryAfter = retryAfter;
     this.retryable = retryable;
+    this.offline = offline;
+  }
+
+  /**
+   * Whether the client refused to list because the user asked it to stay off the network ({@link
+   * #offline(String)}).
+   *
+   * @since 0.4
+   */
+  public boolean offline() {
+    return offline;
   }
 
   /** Returns the kind of failure; never null. */
@@ -124,6 +146,18 @@ public class StorageException extends RuntimeException {
    */
   public static StorageException retryableIntegrity(String message) {
     return new StorageException(Kind.INTEGRITY, message, null, null, true);
+  }
+
+  /**
+   * The user asked the client to stay off the network ({@code HF_HUB_OFFLINE}, say), so it cannot
+   * list: the runtime then keeps what DEST already holds, as the hubs' own libraries serve what
+   * they downloaded before, and fails with this message ({@link Kind#NOT_FOUND}) when DEST holds
+   * nothing.
+   *
+   * @since 0.4
+   */
+  public static StorageException offline(String message) {
+    return new StorageException(Kind.NOT_FOUND, message, null, null, false, true);
   }
 
   /** Shorthand for a {@link Kind#NOT_FOUND} failure. */

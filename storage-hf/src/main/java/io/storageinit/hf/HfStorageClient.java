@@ -96,12 +96,10 @@ final class HfStorageClient implements StorageClient {
   public Listing list(String uri, Consumer<List<RemoteObject>> pages) {
     RepoUri repo = RepoUri.parse(uri, "hf");
     if (settings.offline()) {
-      throw new StorageException(
-          Kind.INVALID_CONFIG,
-          "HF_HUB_OFFLINE is set, but "
+      throw StorageException.offline(
+          "HF_HUB_OFFLINE is set and DEST holds no model: "
               + repo
-              + " can only be listed by the hub: unset HF_HUB_OFFLINE (a model already in DEST is"
-              + " kept, not fetched again)");
+              + " can only be fetched from the hub; unset HF_HUB_OFFLINE");
     }
     Commit commit = resolve(repo);
     List<RemoteObject> all = new ArrayList<>();

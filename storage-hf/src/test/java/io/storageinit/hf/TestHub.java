@@ -686,9 +686,15 @@ public final class TestHub implements AutoCloseable {
     ex.close();
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Stops both servers; a second call does nothing. */
   @Override
   public void close() {
-    hub.stop(0);
-    cdn.stop(0);
+    if (closed.compareAndSet(false, true)) {
+      hub.stop(0);
+      cdn.stop(0);
+    }
   }
 }
