@@ -28,25 +28,8 @@ record HfSettings(
 
   static HfSettings from(ProviderContext context) {
     List<String> problems = new ArrayList<>();
-    String raw =
-        context
-            .env("HF_ENDPOINT")
-            .map(String::trim)
-            .filter(v -> !v.isEmpty())
-            .orElse(DEFAULT_ENDPOINT);
-    while (raw.endsWith("/")) {
-      raw = raw.substring(0, raw.length() - 1);
-    }
-    URI endpoint = null;
-    try {
-      endpoint = URI.create(raw);
-      String scheme = String.valueOf(endpoint.getScheme()).toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getHost() == null) {
-        problems.add("HF_ENDPOINT=" + raw + " is not an http(s) URL such as " + DEFAULT_ENDPOINT);
-      }
-    } catch (IllegalArgumentException e) {
-      problems.add("HF_ENDPOINT=" + raw + " is not a URL such as " + DEFAULT_ENDPOINT);
-    }
+    URI endpoint =
+        Env.httpEndpoint("HF_ENDPOINT", context.env("HF_ENDPOINT"), DEFAULT_ENDPOINT, problems);
     // HUGGING_FACE_HUB_TOKEN is the name older versions of the library read.
     Optional<String> token =
         context

@@ -5,7 +5,6 @@ import io.storageinit.tck.BackendFixture;
 import io.storageinit.tck.StorageProviderContract;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class HfProviderContractTest extends StorageProviderContract {
   static TestHub hub;
-  static final AtomicInteger FIXTURES = new AtomicInteger();
 
   @BeforeAll
   static void startHub() throws Exception {
@@ -39,35 +37,15 @@ class HfProviderContractTest extends StorageProviderContract {
 
   @Override
   protected BackendFixture newFixture() {
-    String prefix = "f" + FIXTURES.incrementAndGet();
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    return new BackendFixture() {
-      @Override
-      public void put(String path, byte[] data) {
-        files.put(path, data);
-      }
-
-      @Override
-      public String uri(String path) {
-        String name = prefix + (path.isEmpty() ? "" : "_" + path.replace('/', '_'));
-        Map<String, TestHub.Content> below = new LinkedHashMap<>();
-        String folder = path.isEmpty() ? "" : path + "/";
-        files.forEach(
-            (p, data) -> {
-              if (p.startsWith(folder)) {
-                below.put(p.substring(folder.length()), TestHub.bytes(data));
-              }
-            });
-        if (!below.isEmpty()) {
-          hub.repo("tck/" + name).commit("main", below);
-        }
-        return "hf://tck/" + name;
-      }
-
-      @Override
-      public Map<String, String> environment() {
-        return Map.of("HF_ENDPOINT", hub.endpoint());
-      }
-    };
+    return BackendFixture.ofRepositories(
+        (name, files) -> {
+          if (!files.isEmpty()) {
+            Map<String, TestHub.Content> contents = new LinkedHashMap<>();
+            files.forEach((p, data) -> contents.put(p, TestHub.bytes(data)));
+            hub.repo("tck/" + name).commit("main", contents);
+          }
+          return "hf://tck/" + name;
+        },
+        Map.of("HF_ENDPOINT", hub.endpoint()));
   }
 }

@@ -63,6 +63,30 @@ public final class Env {
     return dflt;
   }
 
+  /**
+   * A service's base URL from the variable {@code name} ({@code value}, or {@code dflt} when unset
+   * or blank): trailing slashes dropped, http or https with a host, else a problem naming the
+   * variable (and null).
+   */
+  public static java.net.URI httpEndpoint(
+      String name, Optional<String> value, String dflt, List<String> problems) {
+    String raw = value.map(String::trim).filter(v -> !v.isEmpty()).orElse(dflt);
+    while (raw.endsWith("/")) {
+      raw = raw.substring(0, raw.length() - 1);
+    }
+    try {
+      java.net.URI endpoint = java.net.URI.create(raw);
+      String scheme = String.valueOf(endpoint.getScheme()).toLowerCase(java.util.Locale.ROOT);
+      if ((scheme.equals("http") || scheme.equals("https")) && endpoint.getHost() != null) {
+        return endpoint;
+      }
+      problems.add(name + "=" + raw + " is not an http(s) URL such as " + dflt);
+    } catch (IllegalArgumentException e) {
+      problems.add(name + "=" + raw + " is not a URL such as " + dflt);
+    }
+    return null;
+  }
+
   /** A positive whole number of seconds; {@code dflt} seconds when unset or invalid. */
   public static Duration positiveSeconds(
       ProviderContext c, String name, long dflt, List<String> problems) {

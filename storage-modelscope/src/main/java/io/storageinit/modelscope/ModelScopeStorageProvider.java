@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -59,33 +58,22 @@ public final class ModelScopeStorageProvider implements StorageProvider {
 
   static Settings settings(ProviderContext context) {
     List<String> problems = new ArrayList<>();
-    String raw =
-        context
-            .env("MODELSCOPE_ENDPOINT")
-            .map(String::trim)
-            .filter(v -> !v.isEmpty())
-            .or(
-                () ->
-                    context
-                        .env("MODELSCOPE_DOMAIN")
-                        .map(String::trim)
-                        .filter(v -> !v.isEmpty())
-                        .map(d -> "https://" + d))
-            .orElse(DEFAULT_ENDPOINT);
-    while (raw.endsWith("/")) {
-      raw = raw.substring(0, raw.length() - 1);
-    }
-    URI endpoint = null;
-    try {
-      endpoint = URI.create(raw);
-      String scheme = String.valueOf(endpoint.getScheme()).toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getHost() == null) {
-        problems.add(
-            "MODELSCOPE_ENDPOINT=" + raw + " is not an http(s) URL such as " + DEFAULT_ENDPOINT);
-      }
-    } catch (IllegalArgumentException e) {
-      problems.add("MODELSCOPE_ENDPOINT=" + raw + " is not a URL such as " + DEFAULT_ENDPOINT);
-    }
+    // MODELSCOPE_DOMAIN is the hub library's variable: a domain, reached over https.
+    URI endpoint =
+        Env.httpEndpoint(
+            "MODELSCOPE_ENDPOINT",
+            context
+                .env("MODELSCOPE_ENDPOINT")
+                .filter(v -> !v.isBlank())
+                .or(
+                    () ->
+                        context
+                            .env("MODELSCOPE_DOMAIN")
+                            .map(String::trim)
+                            .filter(v -> !v.isEmpty())
+                            .map(d -> "https://" + d)),
+            DEFAULT_ENDPOINT,
+            problems);
     Optional<String> token =
         context.env("MODELSCOPE_API_TOKEN").map(String::trim).filter(t -> !t.isEmpty());
     token.ifPresent(context::registerSecret);

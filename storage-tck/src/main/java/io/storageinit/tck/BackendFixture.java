@@ -88,4 +88,47 @@ public interface BackendFixture extends AutoCloseable {
       }
     };
   }
+
+  /**
+   * A fixture for stores whose URIs name whole repositories, not objects (model hubs; see {@link
+   * StorageProviderContract#addressesObjects()}): {@link #put} keeps the files, and {@link #uri}
+   * publishes a repository holding what lies below the path, named from the fixture and the path,
+   * and returns its URI.
+   *
+   * @param publish makes (or replaces) the repository {@code name} with {@code files} (paths
+   *     relative to it) and returns its URI; given no files, returns the URI the repository would
+   *     have, without making it
+   * @param environment what a client needs to reach the store
+   * @since 0.4
+   */
+  static BackendFixture ofRepositories(
+      java.util.function.BiFunction<String, Map<String, byte[]>, String> publish,
+      Map<String, String> environment) {
+    String prefix = "f" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+    return new BackendFixture() {
+      @Override
+      public void put(String path, byte[] data) {
+        files.put(path, data);
+      }
+
+      @Override
+      public String uri(String path) {
+        String folder = path.isEmpty() ? "" : path + "/";
+        Map<String, byte[]> below = new java.util.LinkedHashMap<>();
+        files.forEach(
+            (p, data) -> {
+              if (p.startsWith(folder)) {
+                below.put(p.substring(folder.length()), data);
+              }
+            });
+        return publish.apply(prefix + (path.isEmpty() ? "" : "_" + path.replace('/', '_')), below);
+      }
+
+      @Override
+      public Map<String, String> environment() {
+        return environment;
+      }
+    };
+  }
 }
