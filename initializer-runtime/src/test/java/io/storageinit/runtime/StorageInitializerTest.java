@@ -74,6 +74,9 @@ class StorageInitializerTest {
   public static final class SlowToPrepare implements ModelValidator {
     static volatile java.util.concurrent.CountDownLatch HOLD;
 
+    /** Counted down once the held validator has recorded that it got ready. */
+    static final java.util.concurrent.Semaphore RECORDED = new java.util.concurrent.Semaphore(0);
+
     @Override
     public String name() {
       return "slow-to-prepare";
@@ -89,6 +92,7 @@ class StorageInitializerTest {
           Thread.currentThread().interrupt();
         }
         CALLS.add("slow-to-prepare ready");
+        RECORDED.release();
       }
     }
 
@@ -186,6 +190,10 @@ class StorageInitializerTest {
       assertThat(CALLS).containsExactly("slow-to-prepare checked");
     } finally {
       SlowToPrepare.HOLD.countDown();
+      // The released validator records once more; wait for it so that the record cannot land in
+      // the next test's calls.
+      assertThat(SlowToPrepare.RECORDED.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS))
+          .isTrue();
       SlowToPrepare.HOLD = null;
     }
   }
