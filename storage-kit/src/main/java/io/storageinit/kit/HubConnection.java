@@ -13,14 +13,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * What the plugins of model hubs ({@code hf://}, {@code modelscope://}) share: one hub endpoint, an
- * HTTP/1.1 client to it, GETs whose credentials go to the hub's own origin only (never to the CDN
- * it redirects files to), ranged answers held to the range asked for, and I/O failures told in the
- * runtime's kinds. The protocol itself (routes, listings, error codes) stays with each plugin.
+ * What the plugins of model hubs ({@code hf://}, {@code modelscope://}) and of other services with
+ * a JSON API ({@code gs://}) share: one service endpoint, an HTTP/1.1 client to it, GETs whose
+ * credentials go to the hub's own origin only (never to the CDN it redirects files to), ranged
+ * answers held to the range asked for, and I/O failures told in the runtime's kinds. The protocol
+ * itself (routes, listings, error codes) stays with each plugin.
  *
  * @since 0.4
  */
@@ -30,7 +32,7 @@ public final class HubConnection implements AutoCloseable {
   private final Origin origin;
   private final Optional<Path> caBundle;
   private final HttpProxies proxies;
-  private final Map<String, String> credentials;
+  private final Supplier<Map<String, String>> credentials;
   private final Http1 http;
 
   /**
@@ -46,12 +48,39 @@ public final class HubConnection implements AutoCloseable {
       HttpProxies proxies,
       Optional<Path> caBundle,
       Map<String, String> credentials) {
+    this(
+        name,
+        endpoint,
+        tls,
+        connectTimeout,
+        readTimeout,
+        proxies,
+        caBundle,
+        constant(Map.copyOf(credentials)));
+  }
+
+  /**
+   * A connection whose credentials change during the run (an OAuth access token refreshed before it
+   * expires): {@code credentials} is asked before every request to the service's own origin, from
+   * any thread, and may throw the runtime's {@link StorageException} when it cannot get them.
+   *
+   * @since 0.5
+   */
+  public HubConnection(
+      String name,
+      URI endpoint,
+      SSLSocketFactory tls,
+      Duration connectTimeout,
+      Duration readTimeout,
+      HttpProxies proxies,
+      Optional<Path> caBundle,
+      Supplier<Map<String, String>> credentials) {
     this.name = name;
     this.endpoint = endpoint;
     this.origin = Origin.of(endpoint);
     this.caBundle = caBundle;
     this.proxies = proxies;
-    this.credentials = Map.copyOf(credentials);
+    this.credentials = credentials;
     this.http =
         Http1.builder()
             .tls(() -> tls)
@@ -59,6 +88,10 @@ public final class HubConnection implements AutoCloseable {
             .readTimeout(readTimeout)
             .proxies(proxies)
             .build();
+  }
+
+  private static Supplier<Map<String, String>> constant(Map<String, String> credentials) {
+    return () -> credentials;
   }
 
   public URI endpoint() {
@@ -96,7 +129,8 @@ public final class HubConnection implements AutoCloseable {
    */
   public Redirects.Followed get(URI url, Map<String, String> extra, String what) {
     try {
-      return Redirects.get(http, url, origin, credentials, extra, Uris.redact(url.toString()));
+      return Redirects.get(
+          http, url, origin, credentials.get(), extra, Uris.redact(url.toString()));
     } catch (IOException e) {
       throw ioFailure(what, e);
     }
