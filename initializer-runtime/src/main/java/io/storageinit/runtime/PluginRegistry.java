@@ -72,7 +72,10 @@ final class PluginRegistry {
           "http", "http",
           "https", "http",
           "pvc", "pvc",
-          "file", "pvc");
+          "file", "pvc",
+          "gs", "gcs",
+          "hf", "hf",
+          "modelscope", "modelscope");
 
   private final List<ProviderEntry> providers;
   private final List<ModelValidator> validators;

@@ -106,7 +106,7 @@ final class GcsCredentials {
           "Cannot get an access token for Google Cloud Storage from "
               + source
               + ": "
-              + Optional.ofNullable(e.getMessage()).map(GcsCredentials::firstLine).orElse("" + e),
+              + Optional.ofNullable(e.getMessage()).map(GcsCredentials::oneLine).orElse("" + e),
           e);
     }
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -119,8 +119,11 @@ final class GcsCredentials {
     return headers;
   }
 
-  private static String firstLine(String message) {
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
+  /**
+   * The library's message (with the token endpoint's error) on one line, at most 400 characters.
+   */
+  private static String oneLine(String message) {
+    String line = message.replaceAll("\\s+", " ").trim();
+    return line.length() > 400 ? line.substring(0, 400) + "…" : line;
   }
 }

@@ -17,7 +17,8 @@ import java.util.Optional;
 /**
  * The GCS provider's configuration, from the variables Google's own libraries read.
  *
- * @param endpoint the JSON API's base ({@code https://storage.googleapis.com}, or the emulator)
+ * @param endpoint the JSON API's base: {@code https://storage.googleapis.com}, the emulator, or
+ *     {@code GCS_ENDPOINT} (a private endpoint reached with the usual credentials)
  * @param emulator whether {@code STORAGE_EMULATOR_HOST} chose the endpoint: then requests go
  *     without credentials unless a key file is named, as Google's libraries do with an emulator
  * @param keyFile {@code GOOGLE_APPLICATION_CREDENTIALS}, when set
@@ -37,13 +38,21 @@ record GcsSettings(
     List<String> problems = new ArrayList<>();
     Optional<String> emulatorHost =
         context.env("STORAGE_EMULATOR_HOST").map(String::trim).filter(h -> !h.isEmpty());
+    Optional<String> override = context.env("GCS_ENDPOINT").filter(e -> !e.isBlank());
+    if (emulatorHost.isPresent() && override.isPresent()) {
+      problems.add(
+          "STORAGE_EMULATOR_HOST and GCS_ENDPOINT are both set: keep one (the emulator's, or the"
+              + " endpoint reached with credentials)");
+    }
     // Google's libraries take "host:port" as well as a URL.
     URI endpoint =
-        Env.httpEndpoint(
-            "STORAGE_EMULATOR_HOST",
-            emulatorHost.map(h -> h.contains("://") ? h : "http://" + h),
-            DEFAULT_ENDPOINT,
-            problems);
+        emulatorHost.isPresent()
+            ? Env.httpEndpoint(
+                "STORAGE_EMULATOR_HOST",
+                emulatorHost.map(h -> h.contains("://") ? h : "http://" + h),
+                DEFAULT_ENDPOINT,
+                problems)
+            : Env.httpEndpoint("GCS_ENDPOINT", override, DEFAULT_ENDPOINT, problems);
     Optional<Path> keyFile =
         context
             .env("GOOGLE_APPLICATION_CREDENTIALS")

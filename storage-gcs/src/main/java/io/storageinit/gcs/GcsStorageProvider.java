@@ -15,10 +15,12 @@ import javax.net.ssl.SSLSocketFactory;
  * <p>Configuration (environment): {@code GOOGLE_APPLICATION_CREDENTIALS} (a credentials file;
  * without it, gcloud's well-known file or the metadata server, else anonymous), {@code
  * STORAGE_EMULATOR_HOST} (an emulator, {@code host:port} or a URL; requests then carry credentials
- * only when a key file is named), {@code GCE_METADATA_HOST} and {@code NO_GCE_CHECK} (as Google's
- * libraries read them), {@code GCS_CONNECT_TIMEOUT_SECONDS} (15), {@code GCS_READ_TIMEOUT_SECONDS}
- * (60), {@code CA_BUNDLE_CONFIGMAP_NAME} and {@code CA_BUNDLE_VOLUME_MOUNT_POINT} (a CA bundle
- * besides the system's).
+ * only when a key file is named), {@code GCS_ENDPOINT} (another endpoint of the JSON API, a private
+ * service connect address or a proxy, reached with the usual credentials), {@code
+ * GCE_METADATA_HOST} and {@code NO_GCE_CHECK} (as Google's libraries read them), {@code
+ * GCS_CONNECT_TIMEOUT_SECONDS} (15), {@code GCS_READ_TIMEOUT_SECONDS} (60), {@code
+ * CA_BUNDLE_CONFIGMAP_NAME} and {@code CA_BUNDLE_VOLUME_MOUNT_POINT} (a CA bundle besides the
+ * system's).
  */
 @StorageProvider.Descriptor(
     name = "gcs",
