@@ -36,6 +36,7 @@ final class PluginRegistry {
   record ProviderEntry(
       String name,
       Set<String> schemes,
+      boolean narrow,
       ServiceLoader.Provider<StorageProvider> factory,
       PluginSource source) {
 
@@ -162,7 +163,11 @@ final class PluginRegistry {
         }
         providers.add(
             new ProviderEntry(
-                d.name(), java.util.Collections.unmodifiableSortedSet(schemes), p, source));
+                d.name(),
+                java.util.Collections.unmodifiableSortedSet(schemes),
+                d.narrow(),
+                p,
+                source));
       }
       validators.addAll(
           withContextLoader(
@@ -229,11 +234,11 @@ final class PluginRegistry {
    */
   ProviderEntry resolve(String uri, Map<String, String> pins) {
     String scheme = schemeOf(uri);
-    List<ProviderEntry> candidates =
+    List<ProviderEntry> forScheme =
         providers.stream().filter(p -> p.schemes().contains(scheme)).toList();
     String pin = pins.get(scheme);
     if (pin != null) {
-      return candidates.stream()
+      return forScheme.stream()
           .filter(p -> p.name().equals(pin))
           .findFirst()
           .orElseThrow(
@@ -247,7 +252,19 @@ final class PluginRegistry {
                           + " names no installed provider for '"
                           + scheme
                           + "'; installed for it: "
-                          + describe(candidates)));
+                          + describe(forScheme)));
+    }
+    // Providers that serve part of the scheme (Azure among https://) are asked first.
+    List<ProviderEntry> candidates = forScheme;
+    List<ProviderEntry> narrow =
+        candidates.stream().filter(ProviderEntry::narrow).filter(p -> accepts(p, uri)).toList();
+    if (narrow.size() == 1) {
+      return narrow.get(0);
+    }
+    if (narrow.isEmpty()) {
+      candidates = candidates.stream().filter(p -> !p.narrow()).toList();
+    } else {
+      candidates = narrow;
     }
     if (candidates.isEmpty()) {
       throw new StorageException(Kind.INVALID_URI, unknownSchemeMessage(uri, scheme));
@@ -264,6 +281,11 @@ final class PluginRegistry {
               + "=<name>");
     }
     return candidates.get(0);
+  }
+
+  private static boolean accepts(ProviderEntry provider, String uri) {
+    StorageProvider p = provider.instantiate();
+    return withContextLoader(provider.source().classLoader(), () -> p.supports(uri));
   }
 
   private String unknownSchemeMessage(String uri, String scheme) {

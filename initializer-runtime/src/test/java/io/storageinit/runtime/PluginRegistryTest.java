@@ -47,6 +47,20 @@ class PluginRegistryTest {
     }
   }
 
+  /** Serves the demo:// URIs of one host, as Azure's plugin serves some https:// URIs. */
+  @StorageProvider.Descriptor(name = "demo-narrow", schemes = "demo", narrow = true)
+  public static final class DemoNarrow implements StorageProvider {
+    @Override
+    public boolean supports(String uri) {
+      return uri.startsWith("demo://special.example/");
+    }
+
+    @Override
+    public StorageClient open(ProviderContext context) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
   @TempDir Path dir;
 
   PluginRegistry registry(String... providerClasses) throws Exception {
@@ -85,6 +99,20 @@ class PluginRegistryTest {
         .hasMessageContaining("demo-a")
         .hasMessageContaining("demo-b")
         .hasMessageContaining("STORAGE_PROVIDER_DEMO=<name>");
+  }
+
+  @Test
+  void aNarrowProviderTakesTheUrisItAcceptsAndLeavesTheRestToTheWholeSchemes() throws Exception {
+    PluginRegistry r = registry(DemoA.class.getName(), DemoNarrow.class.getName());
+    assertThat(r.resolve("demo://special.example/m", Map.of()).name()).isEqualTo("demo-narrow");
+    assertThat(r.resolve("demo://elsewhere.example/m", Map.of()).name()).isEqualTo("demo-a");
+    // A pin still decides.
+    assertThat(r.resolve("demo://special.example/m", Map.of("demo", "demo-a")).name())
+        .isEqualTo("demo-a");
+    // Alone, the narrow provider does not claim what it does not accept.
+    PluginRegistry alone = registry(DemoNarrow.class.getName());
+    assertThatThrownBy(() -> alone.resolve("demo://elsewhere.example/m", Map.of()))
+        .hasMessageContaining("Cannot recognize storage type");
   }
 
   @Test

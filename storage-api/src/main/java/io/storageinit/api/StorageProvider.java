@@ -39,6 +39,16 @@ public interface StorageProvider {
      * plain local paths (URIs without a scheme).
      */
     String[] schemes();
+
+    /**
+     * True when the provider serves only some URIs of its schemes, those its {@link
+     * StorageProvider#supports} accepts (Azure's {@code https://<account>.blob.core.windows.net/…}
+     * among all {@code https://} URIs). The runtime offers a URI to such providers first and gives
+     * it to the one that accepts it; the providers that serve the whole scheme get the rest.
+     *
+     * @since 0.5
+     */
+    boolean narrow() default false;
   }
 
   /** Returns the name from the {@link Descriptor}. */
@@ -61,7 +71,9 @@ public interface StorageProvider {
 
   /**
    * Returns whether this provider serves {@code uri}. The default accepts URIs whose scheme is one
-   * of {@link #schemes()}; override to refine (never to claim other schemes).
+   * of {@link #schemes()}; override to refine (never to claim other schemes), and declare {@link
+   * Descriptor#narrow()} when the refined provider should come before those serving the whole
+   * scheme.
    */
   default boolean supports(String uri) {
     int sep = uri.indexOf("://");
