@@ -182,8 +182,8 @@ class GcsIT {
   void aServiceAccountKeyGetsATokenThatOnlyTheStoreSees() throws Exception {
     put("m/model.bin", random(2 * 1024 * 1024, 5));
     try (GoogleServers.TokenEndpoint tokens = new GoogleServers.TokenEndpoint();
-        GoogleServers.StoreFront front =
-            new GoogleServers.StoreFront(emulator.endpoint(), tokens.accessToken)) {
+        ForwardingFront front =
+            new ForwardingFront(emulator.endpoint()).require("Bearer " + tokens.accessToken)) {
       Path key = tokens.keyFile(tmp.resolve("gcloud-application-credentials.json"));
       Map<String, String> env = env("GOOGLE_APPLICATION_CREDENTIALS", key.toString());
       env.remove("STORAGE_EMULATOR_HOST");
@@ -216,8 +216,8 @@ class GcsIT {
   void theMetadataServerGivesTheTokenWhenNoKeyIsMounted() throws Exception {
     put("m/model.bin", "weights");
     try (GoogleServers.MetadataServer metadata = new GoogleServers.MetadataServer();
-        GoogleServers.StoreFront front =
-            new GoogleServers.StoreFront(emulator.endpoint(), metadata.accessToken)) {
+        ForwardingFront front =
+            new ForwardingFront(emulator.endpoint()).require("Bearer " + metadata.accessToken)) {
       Map<String, String> env = env("GCE_METADATA_HOST", metadata.host(), "HOME", tmp.toString());
       env.remove("STORAGE_EMULATOR_HOST");
       env.put("GCS_ENDPOINT", front.endpoint());
@@ -232,8 +232,8 @@ class GcsIT {
   @Test
   void aStoreThatRefusesTheRequestIsExitThree() throws Exception {
     put("m/model.bin", "weights");
-    try (GoogleServers.StoreFront front =
-        new GoogleServers.StoreFront(emulator.endpoint(), "a-token-nobody-has")) {
+    try (ForwardingFront front =
+        new ForwardingFront(emulator.endpoint()).require("Bearer a-token-nobody-has")) {
       Map<String, String> env = env("STORAGE_EMULATOR_HOST", front.endpoint());
       Cli.Result r = Cli.run(env, "gs://" + bucket + "/m", dest.toString());
       assertThat(r.exitCode()).as(r.output()).isEqualTo(3);
@@ -271,8 +271,9 @@ class GcsIT {
     byte[] first = random(4 * 1024 * 1024, 11);
     byte[] second = random(4 * 1024 * 1024, 12);
     put("moving/model.bin", first);
-    try (GoogleServers.StoreFront front = new GoogleServers.StoreFront(emulator.endpoint(), null)) {
-      front.beforeSecondMediaRead = () -> put("moving/model.bin", second);
+    try (ForwardingFront front =
+        new ForwardingFront(emulator.endpoint())
+            .beforeSecondRead("alt=media", () -> put("moving/model.bin", second))) {
       Cli.Result r =
           Cli.run(
               env(

@@ -3,15 +3,10 @@ package io.storageinit.it;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The Google servers besides the store that the gcs plugin talks to, each on 127.0.0.1: an OAuth
  * token endpoint that takes a service account's signed JWT assertion (checking its signature with
- * the key's public half, its audience, issuer, scope and expiry), a metadata server as GKE and GCE
- * run one, and a front to the emulator that records what each request carried and refuses those
- * without the access token, as the real store does.
+ * the key's public half, its audience, issuer, scope and expiry), and a metadata server as GKE and
+ * GCE run one.
  */
 final class GoogleServers {
   private GoogleServers() {}
@@ -216,88 +210,6 @@ final class GoogleServers {
     /** {@code GCE_METADATA_HOST}, as Google's libraries take it. */
     String host() {
       return "127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    @Override
-    public void close() {
-      server.stop(0);
-    }
-  }
-
-  /**
-   * A front to the emulator (which takes any request) that refuses requests without {@code Bearer
-   * <token>} with 401, as the store does (when a token is required), records each request's
-   * Authorization, and can run an action before the second media read it forwards.
-   */
-  static final class StoreFront implements AutoCloseable {
-    final HttpServer server;
-    final String upstream;
-    final String requiredToken;
-    final List<String> authorizations = new CopyOnWriteArrayList<>();
-    final AtomicInteger mediaReads = new AtomicInteger();
-    volatile Runnable beforeSecondMediaRead;
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    StoreFront(String upstream, String requiredToken) throws IOException {
-      this.upstream = upstream;
-      this.requiredToken = requiredToken;
-      server = server();
-      server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
-      server.createContext("/", this::forward);
-      server.start();
-    }
-
-    String endpoint() {
-      return base(server);
-    }
-
-    private void forward(HttpExchange x) throws IOException {
-      String auth = x.getRequestHeaders().getFirst("Authorization");
-      authorizations.add(String.valueOf(auth));
-      if (requiredToken != null && !("Bearer " + requiredToken).equals(auth)) {
-        answer(
-            x,
-            401,
-            "application/json",
-            "{\"error\": {\"code\": 401, \"message\": \"Invalid Credentials\"}}");
-        return;
-      }
-      if (x.getRequestURI().getRawQuery() != null
-          && x.getRequestURI().getRawQuery().contains("alt=media")
-          && mediaReads.incrementAndGet() == 2
-          && beforeSecondMediaRead != null) {
-        beforeSecondMediaRead.run();
-      }
-      HttpRequest.Builder req =
-          HttpRequest.newBuilder(URI.create(upstream + x.getRequestURI().toString()));
-      String range = x.getRequestHeaders().getFirst("Range");
-      if (range != null) {
-        req.header("Range", range);
-      }
-      try {
-        HttpResponse<InputStream> r =
-            http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-        r.headers()
-            .map()
-            .forEach(
-                (name, values) -> {
-                  if (!name.equalsIgnoreCase("content-length")
-                      && !name.equalsIgnoreCase("transfer-encoding")
-                      && !name.equalsIgnoreCase("connection")
-                      && !name.startsWith(":")) {
-                    x.getResponseHeaders().put(name, values);
-                  }
-                });
-        long length = r.headers().firstValueAsLong("Content-Length").orElse(0);
-        x.sendResponseHeaders(r.statusCode(), length == 0 ? -1 : length);
-        try (InputStream in = r.body();
-            OutputStream out = x.getResponseBody()) {
-          in.transferTo(out);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(e);
-      }
     }
 
     @Override

@@ -27,6 +27,8 @@ import java.util.OptionalInt;
  * @param blobEndpoint {@code AZURE_BLOB_ENDPOINT}: where the Blob service of an account is reached,
  *     {@code {account}} standing for the account's name; empty: the URL's own host
  * @param fileEndpoint the same for File shares ({@code AZURE_FILE_ENDPOINT})
+ * @param pageSize entries per listing page ({@code AZURE_LIST_PAGE_SIZE}, at most 5000, the
+ *     default)
  */
 record AzureSettings(
     Map<String, String> env,
@@ -35,6 +37,7 @@ record AzureSettings(
     Optional<String> blobEndpoint,
     Optional<String> fileEndpoint,
     OptionalInt concurrency,
+    int pageSize,
     Optional<Path> caBundle,
     Duration connectTimeout,
     Duration readTimeout,
@@ -105,6 +108,11 @@ record AzureSettings(
         files.isPresent() || chunks.isPresent()
             ? OptionalInt.of(files.orElse(4) * chunks.orElse(4))
             : OptionalInt.empty();
+    long pageSize = Env.positive(context, "AZURE_LIST_PAGE_SIZE", 5000, problems);
+    if (pageSize > 5000) {
+      problems.add(
+          "AZURE_LIST_PAGE_SIZE=" + pageSize + " is above 5000, the most Azure lists at once");
+    }
     Duration connect = Env.positiveSeconds(context, "AZURE_CONNECT_TIMEOUT_SECONDS", 15, problems);
     Duration read = Env.positiveSeconds(context, "AZURE_READ_TIMEOUT_SECONDS", 60, problems);
     if (!problems.isEmpty()) {
@@ -119,6 +127,7 @@ record AzureSettings(
         blob,
         file,
         concurrency,
+        (int) pageSize,
         TlsContexts.kserveCaBundle(context),
         connect,
         read,

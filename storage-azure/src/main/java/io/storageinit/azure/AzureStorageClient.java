@@ -58,7 +58,6 @@ import javax.net.ssl.SSLSocketFactory;
  */
 final class AzureStorageClient implements StorageClient {
   static final String VERSION = "2021-12-02";
-  private static final int PAGE_SIZE = 5000;
   private static final int FILE_SHARE_DEPTH = 5;
   private static final DateTimeFormatter RFC_1123 = DateTimeFormatter.RFC_1123_DATE_TIME;
 
@@ -147,7 +146,7 @@ final class AzureStorageClient implements StorageClient {
       if (!prefix.isEmpty()) {
         query.put("prefix", prefix);
       }
-      query.put("maxresults", Integer.toString(PAGE_SIZE));
+      query.put("maxresults", Integer.toString(settings.pageSize()));
       if (marker != null) {
         query.put("marker", marker);
       }
@@ -243,7 +242,7 @@ final class AzureStorageClient implements StorageClient {
       query.put("restype", "directory");
       query.put("comp", "list");
       query.put("include", "Timestamps,ETag");
-      query.put("maxresults", Integer.toString(PAGE_SIZE));
+      query.put("maxresults", Integer.toString(settings.pageSize()));
       if (marker != null) {
         query.put("marker", marker);
       }
@@ -482,21 +481,26 @@ final class AzureStorageClient implements StorageClient {
             + Uris.redact(what)
             + (said.isEmpty() ? "" : ": " + said);
     String how = credentialsInUse(at);
-    if (status == 401
-        || code.equals("AuthenticationFailed")
-        || code.equals("InvalidAuthenticationInfo")
-        || code.equals("NoAuthenticationInformation")) {
+    if (status == 403 && code.equals("AuthorizationPermissionMismatch")) {
+      return new StorageException(
+          Kind.PERMISSION_DENIED,
+          base
+              + "; "
+              + how
+              + " may not read the "
+              + at.service().holder
+              + " "
+              + at.container()
+              + ": grant it Storage Blob Data Reader");
+    }
+    if (status == 401 || status == 403) {
       return new StorageException(
           Kind.UNAUTHENTICATED,
           base
               + "; the service refused "
               + how
-              + ": check it (an expired SAS, a wrong or rotated key)");
-    }
-    if (status == 403) {
-      return new StorageException(
-          Kind.PERMISSION_DENIED,
-          base + "; " + how + " may not read the " + at.service().holder + " " + at.container());
+              + ": a wrong or rotated key, an expired SAS or one without read (r) and list (l)"
+              + " permissions, or a container that is not public");
     }
     if (status == 404) {
       return StorageException.notFound(

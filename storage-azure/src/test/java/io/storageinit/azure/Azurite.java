@@ -110,6 +110,26 @@ public final class Azurite implements AutoCloseable {
     return "https://" + ACCOUNT + ".blob.core.windows.net/" + container + "/" + path;
   }
 
+  /**
+   * An account SAS for the Blob service, made as the service defines it (Azurite checks it): {@code
+   * permissions} such as {@code rl}, for containers and objects, until {@code expiry}.
+   */
+  public static String accountSas(String permissions, java.time.Instant expiry) {
+    String version = AzureStorageClient.VERSION;
+    String se = expiry.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    String toSign =
+        String.join("\n", ACCOUNT, permissions, "b", "sco", "", se, "", "", version, "") + "\n";
+    String sig = new SharedKey(ACCOUNT, KEY).signature(toSign);
+    return "sv="
+        + version
+        + "&ss=b&srt=sco&sp="
+        + permissions
+        + "&se="
+        + java.net.URLEncoder.encode(se, java.nio.charset.StandardCharsets.UTF_8)
+        + "&sig="
+        + java.net.URLEncoder.encode(sig, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Makes a container; private unless {@code publicAccess} ({@code blob} or {@code container}). */
   public void createContainer(String container, String publicAccess) {
     Map<String, String> headers = new LinkedHashMap<>();
