@@ -266,6 +266,58 @@ class AzureIT {
     }
   }
 
+  @Test
+  void azureAdWithAClientSecretOrAFederatedTokenGetsATokenTheStoreTakes() throws Exception {
+    TestCertificates certs = TestCertificates.create(tmp);
+    Path ca = Files.createDirectories(tmp.resolve("custom-certs"));
+    Files.copy(certs.pem(), ca.resolve("cabundle.crt"));
+    String tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    String client = "0d5e4b4e-3c4f-4a5b-9d2e-1f2a3b4c5d6e";
+    String secret = "aad-s3cret-" + UUID.randomUUID();
+    String federated = "eyJhbGciOiJSUzI1NiJ9.federated-" + UUID.randomUUID() + ".sig";
+    Path tokenFile = Files.writeString(tmp.resolve("azure-identity-token"), federated);
+    try (Azurite secure =
+            Azurite.startHttps(certs.keystore(), certs.password(), certs.trustContext());
+        AzureAdServer aad = new AzureAdServer(certs, tenant, client, secret, federated)) {
+      secure.createContainer(container, null);
+      secure.put(
+          container, "m/model.bin", "weights for an identity".getBytes(StandardCharsets.UTF_8));
+      Map<String, String> env = new HashMap<>();
+      env.put("STORAGE_VALIDATORS", "none");
+      env.put("AZURE_BLOB_ENDPOINT", secure.endpoint());
+      env.put("AZURE_AUTHORITY_HOST", aad.authorityHost());
+      env.put("CA_BUNDLE_CONFIGMAP_NAME", "custom-certs");
+      env.put("CA_BUNDLE_VOLUME_MOUNT_POINT", ca.toString());
+      // KServe's legacy names, as its webhook still sets them.
+      env.put("AZ_CLIENT_ID", client);
+      env.put("AZ_TENANT_ID", tenant);
+      env.put("AZ_CLIENT_SECRET", secret);
+      Cli.Result r = Cli.run(env, uri("m"), dest.toString());
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(dest.resolve("model.bin")).hasContent("weights for an identity");
+      assertThat(aad.grants).contains("client_secret").noneMatch(g -> g.startsWith("refused"));
+      assertThat(r.output()).doesNotContain(secret).doesNotContain(aad.accessTokens.get(0));
+
+      // Workload identity: the federated token from the file the pod's service account gets.
+      env.remove("AZ_CLIENT_SECRET");
+      env.put("AZURE_FEDERATED_TOKEN_FILE", tokenFile.toString());
+      Path wi = tmp.resolve("wi");
+      Cli.Result federatedRun = Cli.run(env, uri("m"), wi.toString());
+      assertThat(federatedRun.exitCode()).as(federatedRun.output()).isZero();
+      assertThat(aad.grants).contains("federated");
+      assertThat(wi.resolve("model.bin")).hasContent("weights for an identity");
+
+      // A wrong secret: exit 3, the token endpoint's reason, no secret anywhere.
+      env.remove("AZURE_FEDERATED_TOKEN_FILE");
+      env.put("AZURE_CLIENT_SECRET", "not-" + secret);
+      Path refused = tmp.resolve("refused");
+      Cli.Result wrong = Cli.run(env, uri("m"), refused.toString());
+      assertThat(wrong.exitCode()).as(wrong.output()).isEqualTo(3);
+      assertThat(wrong.output()).contains("Cannot get an Azure AD token").doesNotContain(secret);
+      assertThat(Cli.tree(refused)).isEmpty();
+    }
+  }
+
   // ---- File shares ----
 
   @Test

@@ -131,6 +131,21 @@ record TestCertificates(Path keystore, Path pem, String password) {
     return tls;
   }
 
+  /** A client-side TLS context that trusts this certificate only. */
+  SSLContext trustContext() throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      ks.load(in, password.toCharArray());
+    }
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(null, tmf.getTrustManagers(), null);
+    return tls;
+  }
+
   private static void keytool(String... args) throws Exception {
     List<String> cmd =
         new ArrayList<>(

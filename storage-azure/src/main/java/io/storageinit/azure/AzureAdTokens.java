@@ -41,14 +41,18 @@ final class AzureAdTokens implements Supplier<String> {
     this.described = described;
   }
 
-  static AzureAdTokens create(AzureSettings settings) {
+  /**
+   * @param tls the trust of this run (the system's roots and the CA bundle), for the token endpoint
+   *     and the metadata endpoint of managed identities
+   */
+  static AzureAdTokens create(AzureSettings settings, javax.net.ssl.SSLContext tls) {
     Map<String, String> env = settings.env();
     // The library reads its settings from this configuration, not from the process.
     ConfigurationBuilder config = new ConfigurationBuilder();
     env.forEach(config::putProperty);
     Configuration configuration = config.build();
     HttpClient http =
-        new JdkHttpClientBuilder()
+        new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls))
             .connectionTimeout(settings.connectTimeout())
             .configuration(configuration)
             .build();
@@ -66,7 +70,8 @@ final class AzureAdTokens implements Supplier<String> {
               .httpClient(http)
               .configuration(configuration);
       if (authority != null) {
-        b.authorityHost(authority);
+        // A private cloud or a test's authority: not in Microsoft's list of known instances.
+        b.authorityHost(authority).disableInstanceDiscovery();
       }
       chain.add(b.build());
       kinds.add("client secret");
@@ -85,7 +90,8 @@ final class AzureAdTokens implements Supplier<String> {
         b.pemCertificate(path);
       }
       if (authority != null) {
-        b.authorityHost(authority);
+        // A private cloud or a test's authority: not in Microsoft's list of known instances.
+        b.authorityHost(authority).disableInstanceDiscovery();
       }
       chain.add(b.build());
       kinds.add("client certificate");
@@ -99,7 +105,8 @@ final class AzureAdTokens implements Supplier<String> {
               .httpClient(http)
               .configuration(configuration);
       if (authority != null) {
-        b.authorityHost(authority);
+        // A private cloud or a test's authority: not in Microsoft's list of known instances.
+        b.authorityHost(authority).disableInstanceDiscovery();
       }
       chain.add(b.build());
       kinds.add("workload identity");

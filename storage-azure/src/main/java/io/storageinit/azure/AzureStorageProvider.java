@@ -9,7 +9,7 @@ import io.storageinit.kit.TlsContexts;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * Serves Azure Blob containers and File shares by their account URLs, as KServe routes them ({@code
@@ -57,8 +57,9 @@ public final class AzureStorageProvider implements StorageProvider {
   @Override
   public StorageClient open(ProviderContext context) {
     AzureSettings settings = AzureSettings.from(context);
-    SSLSocketFactory tls = TlsContexts.create(settings.caBundle(), true).getSocketFactory();
-    Supplier<String> bearer = settings.azureAd() ? AzureAdTokens.create(settings) : null;
-    return new AzureStorageClient(settings, bearer, tls, MinimumRate.from(context));
+    SSLContext tls = TlsContexts.create(settings.caBundle(), true);
+    Supplier<String> bearer = settings.azureAd() ? AzureAdTokens.create(settings, tls) : null;
+    return new AzureStorageClient(
+        settings, bearer, tls.getSocketFactory(), MinimumRate.from(context));
   }
 }

@@ -36,13 +36,17 @@ public final class Azurite implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path work;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final String scheme;
+  private final HttpClient http;
   private final SharedKey signer = new SharedKey(ACCOUNT, KEY);
 
-  private Azurite(Process process, int port, Path work) {
+  private Azurite(Process process, int port, Path work, javax.net.ssl.SSLContext tls) {
     this.process = process;
     this.port = port;
     this.work = work;
+    this.scheme = tls == null ? "http" : "https";
+    this.http =
+        tls == null ? HttpClient.newHttpClient() : HttpClient.newBuilder().sslContext(tls).build();
   }
 
   public static Path serversDir() {
@@ -54,14 +58,30 @@ public final class Azurite implements AutoCloseable {
   }
 
   public static Azurite start() throws IOException, InterruptedException {
+    return start(null, null, null);
+  }
+
+  /**
+   * Starts Azurite over https with the server certificate {@code pfx} (a PKCS#12 file and its
+   * password), taking Azure AD bearer tokens as its {@code --oauth basic} does (issuer, audience
+   * and lifetime checked); {@code tls} trusts the certificate, for seeding.
+   */
+  public static Azurite startHttps(Path pfx, String password, javax.net.ssl.SSLContext tls)
+      throws IOException, InterruptedException {
+    return start(pfx, password, tls);
+  }
+
+  private static Azurite start(Path pfx, String password, javax.net.ssl.SSLContext tls)
+      throws IOException, InterruptedException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     Path work = Files.createTempDirectory("azurite");
     Path log = work.resolve("azurite.log");
-    Process process =
-        new ProcessBuilder(
+    java.util.List<String> command =
+        new java.util.ArrayList<>(
+            java.util.List.of(
                 serversDir().resolve("node_modules/.bin/azurite-blob").toString(),
                 "--blobHost",
                 "127.0.0.1",
@@ -71,13 +91,19 @@ public final class Azurite implements AutoCloseable {
                 "--extentMemoryLimit",
                 "1024",
                 "--disableTelemetry",
-                "--silent")
+                "--silent"));
+    if (pfx != null) {
+      command.addAll(
+          java.util.List.of("--cert", pfx.toString(), "--pwd", password, "--oauth", "basic"));
+    }
+    Process process =
+        new ProcessBuilder(command)
             .directory(work.toFile())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
             .start();
-    Azurite azurite = new Azurite(process, port, work);
+    Azurite azurite = new Azurite(process, port, work, tls);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.readString(log).contains("successfully listens")) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -100,7 +126,7 @@ public final class Azurite implements AutoCloseable {
 
   /** {@code AZURE_BLOB_ENDPOINT} for Azurite's path-style URLs. */
   public String endpoint() {
-    return "http://127.0.0.1:" + port + "/{account}";
+    return scheme + "://127.0.0.1:" + port + "/{account}";
   }
 
   /**
@@ -155,7 +181,7 @@ public final class Azurite implements AutoCloseable {
   }
 
   private int send(String method, String pathAndQuery, Map<String, String> extra, byte[] body) {
-    URI url = URI.create("http://127.0.0.1:" + port + "/" + ACCOUNT + pathAndQuery);
+    URI url = URI.create(scheme + "://127.0.0.1:" + port + "/" + ACCOUNT + pathAndQuery);
     Map<String, String> headers = new LinkedHashMap<>(extra);
     headers.put("x-ms-version", AzureStorageClient.VERSION);
     headers.put(
