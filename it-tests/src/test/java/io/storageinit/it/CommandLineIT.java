@@ -30,10 +30,10 @@ class CommandLineIT {
 
   @Test
   void anUnknownSchemeFailsListingTheInstalledSchemes() throws Exception {
-    Cli.Result r = Cli.run(Map.of(), "gs://bucket/model", tmp.resolve("out").toString());
+    Cli.Result r = Cli.run(Map.of(), "ftp://bucket/model", tmp.resolve("out").toString());
     assertThat(r.exitCode()).isNotZero();
     assertThat(r.output())
-        .contains("Cannot recognize storage type for gs://bucket/model")
+        .contains("Cannot recognize storage type for ftp://bucket/model")
         .contains("http://", "https://", "pvc://", "file://");
   }
 

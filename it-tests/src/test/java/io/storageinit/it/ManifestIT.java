@@ -61,6 +61,10 @@ class ManifestIT {
     assertThat(r.output())
         .contains("- regex: \"https?://(.+)/(.+)\"")
         .contains("- prefix: \"pvc://\"")
+        // The strings of KServe's default ClusterStorageContainer for GCS and Azure.
+        .contains("- prefix: \"gs://\"")
+        .contains("- regex: \"https://(.+?).blob.core.windows.net/(.+)\"")
+        .contains("- regex: \"https://(.+?).file.core.windows.net/(.+)\"")
         .contains("workloadType: initContainer")
         .contains("image: \"registry.example/storage-initializer:1.0\"");
   }
