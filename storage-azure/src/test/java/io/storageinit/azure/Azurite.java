@@ -103,7 +103,13 @@ public final class Azurite implements AutoCloseable {
             .redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
             .start();
-    Azurite azurite = new Azurite(process, port, work, tls);
+    Azurite azurite;
+    try {
+      azurite = new Azurite(process, port, work, tls);
+    } catch (RuntimeException | Error e) {
+      process.destroyForcibly();
+      throw e;
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.readString(log).contains("successfully listens")) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
