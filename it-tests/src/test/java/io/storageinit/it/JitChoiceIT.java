@@ -104,4 +104,23 @@ class JitChoiceIT {
                 dest()))
         .isEqualTo(4);
   }
+
+  @Test
+  void gcsAndAzureRunOnC1AloneOnlyAgainstAPlainHttpEndpoint() throws Exception {
+    String gs = "gs://bucket/model";
+    assertThat(tier(Map.of("NO_GCE_CHECK", "true"), gs, dest())).isEqualTo(4);
+    assertThat(tier(Map.of("STORAGE_EMULATOR_HOST", "127.0.0.1:1"), gs, dest())).isEqualTo(1);
+    assertThat(tier(Map.of("STORAGE_EMULATOR_HOST", "https://127.0.0.1:1"), gs, dest()))
+        .isEqualTo(4);
+    assertThat(tier(Map.of("GCS_ENDPOINT", "http://127.0.0.1:1"), gs, dest())).isEqualTo(1);
+    String blob = "https://acct.blob.core.windows.net/c/model";
+    assertThat(tier(Map.of(), blob, dest())).isEqualTo(4);
+    assertThat(tier(Map.of("AZURE_BLOB_ENDPOINT", "http://127.0.0.1:1/{account}"), blob, dest()))
+        .isEqualTo(1);
+    String share = "https://acct.file.core.windows.net/s/model";
+    assertThat(tier(Map.of("AZURE_BLOB_ENDPOINT", "http://127.0.0.1:1/{account}"), share, dest()))
+        .isEqualTo(4);
+    assertThat(tier(Map.of("AZURE_FILE_ENDPOINT", "http://127.0.0.1:1/{account}"), share, dest()))
+        .isEqualTo(1);
+  }
 }
