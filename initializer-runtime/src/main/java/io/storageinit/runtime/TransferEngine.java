@@ -476,6 +476,12 @@ final class TransferEngine {
     private FileChannel channel;
     private AtomicInteger remaining;
 
+    /** The object's checksum as the bytes arrive; null when the store gave none. */
+    private final RunningDigest running;
+
+    /** Whether the file arrives as one stream, in order ({@link #whole}). */
+    private volatile boolean inOrder;
+
     /**
      * Taken around each write to the file. Linux lets one writer at a time into a file (the inode's
      * lock), and a writer that finds it taken spins on a CPU while the holder copies; this lock
@@ -504,6 +510,7 @@ final class TransferEngine {
       this.parts = parts;
       this.rangedReads = rangedReads;
       this.failure = failure;
+      this.running = object.checksum().map(c -> new RunningDigest(c.algorithm())).orElse(null);
     }
 
     /**
@@ -632,6 +639,9 @@ final class TransferEngine {
           Files.writeString(
               parts, index + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND, NOFOLLOW);
         }
+        if (running != null) {
+          running.rangeDone(offset, length);
+        }
       } catch (IOException e) {
         fail(localFailure(e));
       } catch (RuntimeException e) {
@@ -658,6 +668,7 @@ final class TransferEngine {
                 StandardOpenOption.READ,
                 StandardOpenOption.TRUNCATE_EXISTING,
                 NOFOLLOW);
+        inOrder = true;
         transfer(0, object.size(), rangedReads);
       } catch (IOException e) {
         fail(localFailure(e));
@@ -846,6 +857,9 @@ final class TransferEngine {
 
     private void write(ByteBuffer bytes, long at) throws IOException {
       int n = bytes.remaining();
+      if (running != null && inOrder) {
+        running.streamed(bytes, at);
+      }
       writeLock.lock();
       try {
         while (bytes.hasRemaining()) {
@@ -855,6 +869,116 @@ final class TransferEngine {
         writeLock.unlock();
       }
       stats.bytesTransferred.addAndGet(n);
+    }
+
+    /**
+     * The checksum of the file's first bytes, grown as they arrive, so that the check before the
+     * final rename reads little or nothing again: one stream's bytes are hashed as they are
+     * written; ranges are hashed (from the page cache) by the worker that finishes the range
+     * joining the run of finished ranges from the start, one worker at a time, while the others go
+     * on.
+     */
+    private final class RunningDigest {
+      /** How far the digest got: its state after {@code upTo} bytes; a null digest for none. */
+      record Progress(MessageDigest digest, long upTo) {
+        static final Progress NONE = new Progress(null, 0);
+      }
+
+      private final MessageDigest digest;
+      private final java.util.TreeMap<Long, Long> finished = new java.util.TreeMap<>();
+      private long upTo;
+      private boolean hashing;
+      private boolean broken;
+
+      RunningDigest(Checksum.Algorithm algorithm) {
+        try {
+          digest = MessageDigest.getInstance(algorithm.jcaName());
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+
+      /** Bytes about to be written at {@code at} by the one stream. */
+      synchronized void streamed(ByteBuffer bytes, long at) {
+        if (broken) {
+          return;
+        }
+        if (at != upTo) {
+          // A stream started again from the beginning: the check reads the file instead.
+          broken = true;
+          return;
+        }
+        upTo += bytes.remaining();
+        digest.update(bytes.duplicate());
+      }
+
+      /** A range is in the file; hashes what joined the start, unless another worker is at it. */
+      void rangeDone(long offset, long length) {
+        synchronized (this) {
+          finished.put(offset, length);
+          if (hashing || broken) {
+            return;
+          }
+          hashing = true;
+        }
+        try {
+          while (true) {
+            long from;
+            long end;
+            synchronized (this) {
+              Long next = finished.remove(upTo);
+              if (next == null || broken) {
+                // Stops hashing in the same step as it finds nothing: a range finished meanwhile
+                // was either found here or finds no one hashing.
+                hashing = false;
+                notifyAll();
+                return;
+              }
+              from = upTo;
+              end = from + next;
+            }
+            hash(from, end);
+            synchronized (this) {
+              upTo = end;
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          synchronized (this) {
+            broken = true;
+            hashing = false;
+            notifyAll();
+          }
+        }
+      }
+
+      private void hash(long from, long end) throws IOException {
+        ByteBuffer buf = directBuffers.get();
+        long pos = from;
+        while (pos < end) {
+          buf.clear();
+          buf.limit((int) Math.min(buf.capacity(), end - pos));
+          int n = channel.read(buf, pos);
+          if (n <= 0) {
+            throw new IOException("the file ends at " + pos + " before " + end);
+          }
+          buf.flip();
+          digest.update(buf);
+          pos += n;
+        }
+      }
+
+      /** Waits for the worker hashing, if any; then how far the digest got. */
+      synchronized Progress settle() {
+        while (hashing) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Progress.NONE;
+          }
+        }
+        return broken ? Progress.NONE : new Progress(digest, upTo);
+      }
     }
 
     /** Verifies the partial file and renames it into place. */
@@ -914,15 +1038,21 @@ final class TransferEngine {
     }
 
     private void verify(Checksum expected) throws IOException {
-      MessageDigest digest;
-      try {
-        digest = MessageDigest.getInstance(expected.algorithm().jcaName());
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
+      // What arrived in order is hashed already (inline, or as finished ranges joined the start):
+      // only the rest is read again.
+      RunningDigest.Progress done =
+          running != null ? running.settle() : RunningDigest.Progress.NONE;
+      MessageDigest digest = done.digest();
+      if (digest == null) {
+        try {
+          digest = MessageDigest.getInstance(expected.algorithm().jcaName());
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException(e);
+        }
       }
       ByteBuffer buf = directBuffers.get();
       buf.clear();
-      long pos = 0;
+      long pos = done.upTo();
       int n;
       while ((n = channel.read(buf, pos)) > 0) {
         buf.flip();

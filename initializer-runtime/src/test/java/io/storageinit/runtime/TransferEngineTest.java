@@ -319,6 +319,58 @@ class TransferEngineTest {
     assertThat(dest.resolve("m")).doesNotExist();
   }
 
+  static String sha256(byte[] data) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+  }
+
+  /**
+   * The checksum grows as bytes arrive (inline for one stream, range by range otherwise): it must
+   * come out right however they arrive — ranges in any order, resumed after cuts, a stream that
+   * cannot resume starting over — and a wrong one must still be caught.
+   */
+  @Test
+  void checksumsHoldHoweverTheBytesArrive() throws Exception {
+    byte[] data = random(1_000_003);
+    String right = sha256(data);
+    String wrong = sha256(random(17));
+    for (boolean ranged : new boolean[] {true, false}) {
+      for (boolean channels : new boolean[] {true, false}) {
+        for (int cuts : new int[] {0, 3}) {
+          FakeClient client = new FakeClient(ranged);
+          client.channels = channels;
+          client.objects.put("m", data);
+          client.cutsLeft.set(cuts);
+          client.cutAfter = 40_000;
+          String what = "ranged=" + ranged + " channels=" + channels + " cuts=" + cuts;
+          Path out = dest.resolve(what.replace(' ', '_').replace('=', '-'));
+          RemoteObject good =
+              RemoteObject.builder("m", "m")
+                  .size(data.length)
+                  .checksum(Checksum.of(Checksum.Algorithm.SHA256, right))
+                  .build();
+          engine(10).fetch(client, out, List.of(new Planned(good, out.resolve("m"))));
+          assertThat(Files.readAllBytes(out.resolve("m"))).as(what).isEqualTo(data);
+
+          client.cutsLeft.set(cuts);
+          Path bad = dest.resolve("bad-" + out.getFileName());
+          RemoteObject lying =
+              RemoteObject.builder("m", "m")
+                  .size(data.length)
+                  .checksum(Checksum.of(Checksum.Algorithm.SHA256, wrong))
+                  .build();
+          assertThatThrownBy(
+                  () ->
+                      engine(10).fetch(client, bad, List.of(new Planned(lying, bad.resolve("m")))))
+              .as(what)
+              .isInstanceOfSatisfying(
+                  StorageException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTEGRITY));
+          assertThat(bad.resolve("m")).doesNotExist();
+        }
+      }
+    }
+  }
+
   @Test
   void aChecksumMismatchKeepsNothingUnderTheFinalName() {
     FakeClient client = new FakeClient(true);
