@@ -88,7 +88,9 @@ rclone copy "$src" az:bench --transfers 8
 
 "$dist/bin/storage-initializer-train" "$work/cds.jsa" >/dev/null
 stores=(gcs azure)
-tools=(storage-initializer rclone)
+# "whole": every object in one request, as rclone reads objects of this size. The emulator reads an
+# object whole for every request, a range too, so ranges cost it the object's size each.
+tools=(storage-initializer storage-initializer-whole rclone)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 declare -A total_s peak_kb server_s
@@ -97,8 +99,10 @@ run() {
   rm -rf "$out"; mkdir -p "$out"
   case $store/$tool in
     gcs/storage-initializer) cmd=(env STORAGE_JVM_CACHE="$work/cds.jsa" STORAGE_EMULATOR_HOST="127.0.0.1:$GCS_PORT" "$dist/bin/storage-initializer" "gs://bench/$set" "$out") ;;
+    gcs/storage-initializer-whole) cmd=(env STORAGE_PART_SIZE=4GiB STORAGE_JVM_CACHE="$work/cds.jsa" STORAGE_EMULATOR_HOST="127.0.0.1:$GCS_PORT" "$dist/bin/storage-initializer" "gs://bench/$set" "$out") ;;
     gcs/rclone) cmd=(rclone copy "gcs:bench/$set" "$out") ;;
     azure/storage-initializer) cmd=(env STORAGE_JVM_CACHE="$work/cds.jsa" AZURE_BLOB_ENDPOINT="http://127.0.0.1:$AZ_PORT/{account}" AZURE_STORAGE_ACCESS_KEY="$AZ_KEY" "$dist/bin/storage-initializer" "https://devstoreaccount1.blob.core.windows.net/bench/$set" "$out") ;;
+    azure/storage-initializer-whole) cmd=(env STORAGE_PART_SIZE=4GiB STORAGE_JVM_CACHE="$work/cds.jsa" AZURE_BLOB_ENDPOINT="http://127.0.0.1:$AZ_PORT/{account}" AZURE_STORAGE_ACCESS_KEY="$AZ_KEY" "$dist/bin/storage-initializer" "https://devstoreaccount1.blob.core.windows.net/bench/$set" "$out") ;;
     azure/rclone) cmd=(rclone copy "az:bench/$set" "$out") ;;
   esac
   pid=$([ "$store" = gcs ] && echo "$GCS_NODE" || echo "$AZ_NODE")
