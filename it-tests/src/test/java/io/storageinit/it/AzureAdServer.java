@@ -37,6 +37,17 @@ final class AzureAdServer implements AutoCloseable {
 
   final List<String> accessTokens = new CopyOnWriteArrayList<>();
 
+  /** The app's certificate, whose key signs its client assertions; null: none registered. */
+  volatile java.security.cert.X509Certificate certificate;
+
+  /**
+   * An App Service managed-identity endpoint (plain http, as App Service runs it): {@code
+   * IDENTITY_ENDPOINT}, with {@link #identityHeader} as {@code IDENTITY_HEADER}.
+   */
+  final com.sun.net.httpserver.HttpServer managedIdentity;
+
+  final String identityHeader = "ih-" + java.util.UUID.randomUUID();
+
   AzureAdServer(
       TestCertificates certs, String tenant, String clientId, String secret, String federatedToken)
       throws Exception {
@@ -48,6 +59,84 @@ final class AzureAdServer implements AutoCloseable {
     server.setHttpsConfigurator(new HttpsConfigurator(certs.serverContext()));
     server.createContext("/", this::handle);
     server.start();
+    managedIdentity =
+        com.sun.net.httpserver.HttpServer.create(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    managedIdentity.createContext("/msi/token", this::managedIdentity);
+    managedIdentity.start();
+  }
+
+  /** {@code IDENTITY_ENDPOINT}. */
+  String identityEndpoint() {
+    return "http://127.0.0.1:" + managedIdentity.getAddress().getPort() + "/msi/token";
+  }
+
+  private void managedIdentity(HttpExchange x) throws IOException {
+    try (x) {
+      Map<String, String> q = new HashMap<>();
+      String raw = x.getRequestURI().getRawQuery();
+      for (String pair : raw == null ? new String[0] : raw.split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          q.put(
+              pair.substring(0, eq),
+              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+      }
+      if (!identityHeader.equals(x.getRequestHeaders().getFirst("X-IDENTITY-HEADER"))
+          || !String.valueOf(q.get("resource")).startsWith("https://storage.azure.com")
+          || !clientId.equals(q.get("client_id"))) {
+        grants.add("refused: managed identity " + q + " " + x.getRequestHeaders().keySet());
+        send(x, 400, "{\"error\": \"invalid_request\"}");
+        return;
+      }
+      grants.add("managed_identity");
+      String token = accessToken();
+      accessTokens.add(token);
+      long expires = System.currentTimeMillis() / 1000 + 3599;
+      send(
+          x,
+          200,
+          "{\"access_token\": \""
+              + token
+              + "\", \"expires_on\": \""
+              + expires
+              + "\", \"resource\": \"https://storage.azure.com\", \"token_type\": \"Bearer\","
+              + " \"client_id\": \""
+              + clientId
+              + "\"}");
+    }
+  }
+
+  /** Whether {@code jwt} is a client assertion of this app signed by its certificate's key. */
+  private boolean signedByCertificate(String jwt) {
+    java.security.cert.X509Certificate cert = certificate;
+    String[] parts = String.valueOf(jwt).split("\\.");
+    if (cert == null || parts.length != 3) {
+      return false;
+    }
+    try {
+      String header = new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8);
+      String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+      java.security.Signature verifier;
+      if (header.contains("\"PS256\"")) {
+        verifier = java.security.Signature.getInstance("RSASSA-PSS");
+        verifier.setParameter(
+            new java.security.spec.PSSParameterSpec(
+                "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+      } else if (header.contains("\"RS256\"")) {
+        verifier = java.security.Signature.getInstance("SHA256withRSA");
+      } else {
+        return false;
+      }
+      verifier.initVerify(cert.getPublicKey());
+      verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+      return verifier.verify(Base64.getUrlDecoder().decode(parts[2]))
+          && claims.contains("\"iss\":\"" + clientId + "\"")
+          && claims.contains("\"sub\":\"" + clientId + "\"");
+    } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** {@code AZURE_AUTHORITY_HOST}. */
@@ -85,6 +174,10 @@ final class AzureAdServer implements AutoCloseable {
               .equals(form.get("client_assertion_type"))
           && federatedToken.equals(form.get("client_assertion"))) {
         how = "federated";
+      } else if ("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+              .equals(form.get("client_assertion_type"))
+          && signedByCertificate(form.get("client_assertion"))) {
+        how = "certificate";
       } else {
         how = "refused: wrong credentials";
       }
@@ -154,5 +247,6 @@ final class AzureAdServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    managedIdentity.stop(0);
   }
 }

@@ -267,7 +267,8 @@ class AzureIT {
   }
 
   @Test
-  void azureAdWithAClientSecretOrAFederatedTokenGetsATokenTheStoreTakes() throws Exception {
+  void azureAdWithASecretAFederatedTokenACertificateOrAManagedIdentityGetsATokenTheStoreTakes()
+      throws Exception {
     TestCertificates certs = TestCertificates.create(tmp);
     Path ca = Files.createDirectories(tmp.resolve("custom-certs"));
     Files.copy(certs.pem(), ca.resolve("cabundle.crt"));
@@ -306,6 +307,38 @@ class AzureIT {
       assertThat(federatedRun.exitCode()).as(federatedRun.output()).isZero();
       assertThat(aad.grants).contains("federated");
       assertThat(wi.resolve("model.bin")).hasContent("weights for an identity");
+
+      // A client certificate (its key signs the assertion), PEM with the key, as the portal gives
+      // it.
+      TestCertificates.Client app = certs.client(tmp, "model-reader-app");
+      Path pem = tmp.resolve("app.pem");
+      Files.writeString(pem, Files.readString(app.key()) + Files.readString(app.certificate()));
+      try (var in = Files.newInputStream(app.certificate())) {
+        aad.certificate =
+            (java.security.cert.X509Certificate)
+                java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+      }
+      env.remove("AZURE_FEDERATED_TOKEN_FILE");
+      env.put("AZURE_CLIENT_CERTIFICATE_PATH", pem.toString());
+      Path cert = tmp.resolve("cert");
+      Cli.Result certificateRun = Cli.run(env, uri("m"), cert.toString());
+      assertThat(certificateRun.exitCode()).as(certificateRun.output() + aad.grants).isZero();
+      assertThat(aad.grants).contains("certificate");
+      assertThat(cert.resolve("model.bin")).hasContent("weights for an identity");
+
+      // The managed identity of AZURE_CLIENT_ID, from App Service's endpoint.
+      env.remove("AZURE_CLIENT_CERTIFICATE_PATH");
+      env.remove("AZ_TENANT_ID");
+      env.put("IDENTITY_ENDPOINT", aad.identityEndpoint());
+      env.put("IDENTITY_HEADER", aad.identityHeader);
+      Path mi = tmp.resolve("mi");
+      Cli.Result managed = Cli.run(env, uri("m"), mi.toString());
+      assertThat(managed.exitCode()).as(managed.output() + aad.grants).isZero();
+      assertThat(aad.grants).contains("managed_identity");
+      assertThat(mi.resolve("model.bin")).hasContent("weights for an identity");
+      env.remove("IDENTITY_ENDPOINT");
+      env.remove("IDENTITY_HEADER");
+      env.put("AZ_TENANT_ID", tenant);
 
       // A wrong secret: exit 3, the token endpoint's reason, no secret anywhere.
       env.remove("AZURE_FEDERATED_TOKEN_FILE");

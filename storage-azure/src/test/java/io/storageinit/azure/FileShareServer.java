@@ -56,6 +56,8 @@ public final class FileShareServer implements AutoCloseable {
     this.root = root;
     this.account = account;
     this.key = new SharedKey(account, base64Key);
+    // Answers leave at once (no Nagle delay waiting for the client's ACK of the head).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(Executors.newFixedThreadPool(8));
     server.createContext("/", this::handle);
