@@ -59,6 +59,10 @@ public final class StorageInitializer implements AutoCloseable {
   private final TransferStats stats = new TransferStats();
   private final Metrics metrics;
   private final Retrier retrier;
+
+  /** Decryption of confidential models, when {@code CONFIDENTIAL_ENABLED}; else null. */
+  private final Confidential confidential;
+
   private final Map<String, StorageClient> clients = new LinkedHashMap<>();
   private final ModelCache cache;
 
@@ -109,6 +113,7 @@ public final class StorageInitializer implements AutoCloseable {
             sleeper);
     this.cache =
         settings.cacheDir().map(dir -> new ModelCache(dir, settings.cacheMaxBytes())).orElse(null);
+    this.confidential = Confidential.from(env, retrier, secrets).orElse(null);
   }
 
   private synchronized PluginRegistry registry() {
@@ -136,6 +141,12 @@ public final class StorageInitializer implements AutoCloseable {
       for (String[] pair : pairs) {
         if (measured(pair[0], Path.of(pair[1]))) {
           downloaded.add(Path.of(pair[1]));
+        }
+      }
+      if (confidential != null) {
+        // As KServe: once every pair is in, over every DEST; the validators then see plaintext.
+        for (Path dest : downloaded) {
+          confidential.decryptTree(dest);
         }
       }
       for (Path dest : downloaded) {
@@ -335,7 +346,15 @@ public final class StorageInitializer implements AutoCloseable {
       }
     }
     if (planner.count() == 1) {
-      Path only = planner.first().orElseThrow().target();
+      Path fetched = planner.first().orElseThrow().target();
+      String name = fetched.getFileName().toString();
+      // An encrypted archive: decrypted first, then unpacked like any single archive.
+      Path only =
+          confidential != null
+                  && Confidential.jweName(name)
+                  && Archives.formatOf(Confidential.plainName(name)).isPresent()
+              ? confidential.decrypt(fetched, dest)
+              : fetched;
       Archives.formatOf(only.getFileName().toString())
           .ifPresent(
               f -> Archives.extract(only, f, dest, settings.archiveLimits(), settings.diskCheck()));

@@ -60,6 +60,9 @@ class JitChoiceIT {
     assertThat(tier(Map.of(), "http://127.0.0.1:1/a", dest(), "https://127.0.0.1:1/b", dest()))
         .isEqualTo(4);
     assertThat(tier(Map.of(), "hdfs://127.0.0.1:1/m", dest())).isEqualTo(4);
+    // Decrypting confidential models is AES and GHASH: their intrinsics live in C2.
+    assertThat(tier(Map.of("CONFIDENTIAL_ENABLED", "True"), "http://127.0.0.1:1/m.bin", dest()))
+        .isEqualTo(4);
   }
 
   @Test
