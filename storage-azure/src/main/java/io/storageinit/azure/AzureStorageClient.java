@@ -10,17 +10,15 @@ import io.storageinit.api.StorageException.Kind;
 import io.storageinit.kit.ContentRange;
 import io.storageinit.kit.Headers;
 import io.storageinit.kit.Http1;
+import io.storageinit.kit.HubConnection;
 import io.storageinit.kit.Malformed;
 import io.storageinit.kit.MinimumRate;
 import io.storageinit.kit.StoreIdentity;
 import io.storageinit.kit.Uris;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -38,8 +36,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -136,47 +134,38 @@ final class AzureStorageClient implements StorageClient {
       }
     }
     String prefix = at.path().isEmpty() ? "" : at.path() + "/";
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("restype", "container");
+    query.put("comp", "list");
+    if (!prefix.isEmpty()) {
+      query.put("prefix", prefix);
+    }
     List<RemoteObject> all = new ArrayList<>();
-    Set<String> markers = new HashSet<>();
-    String marker = null;
-    do {
-      Map<String, String> query = new LinkedHashMap<>();
-      query.put("restype", "container");
-      query.put("comp", "list");
-      if (!prefix.isEmpty()) {
-        query.put("prefix", prefix);
-      }
-      query.put("maxresults", Integer.toString(settings.pageSize()));
-      if (marker != null) {
-        query.put("marker", marker);
-      }
-      AzureXml.Page page = listPage(at, "", query);
-      List<RemoteObject> found = new ArrayList<>();
-      for (AzureXml.Entry e : page.entries()) {
-        if (!e.kind().equals("Blob")) {
-          continue;
-        }
-        String name = e.name();
-        if (!name.startsWith(prefix)) {
-          throw invalid(at, "the blob " + name + " lies outside the prefix " + prefix);
-        }
-        String path = name.substring(prefix.length());
-        long size = size(at, e.fields());
-        if (path.isEmpty() || path.endsWith("/") || size == 0) {
-          continue;
-        }
-        found.add(object(at, name, path, size, e.fields()));
-      }
-      all.addAll(found);
-      if (!found.isEmpty()) {
-        pages.accept(found);
-      }
-      marker = page.nextMarker().orElse(null);
-      if (marker != null && !markers.add(marker)) {
-        throw invalid(
-            at, "the listing gives a marker it gave before, after " + all.size() + " blobs");
-      }
-    } while (marker != null);
+    listPages(
+        at,
+        "",
+        query,
+        page -> {
+          List<RemoteObject> found = new ArrayList<>();
+          for (AzureXml.Entry e : page.entries()) {
+            if (!e.kind().equals("Blob")) {
+              continue;
+            }
+            String name = e.name();
+            if (!name.startsWith(prefix)) {
+              throw invalid(at, "the blob " + name + " lies outside the prefix " + prefix);
+            }
+            String path = name.substring(prefix.length());
+            long size = size(at, e.fields());
+            if (path.isEmpty() || path.endsWith("/") || size == 0) {
+              continue;
+            }
+            found.add(object(at, name, path, size, e.fields()));
+          }
+          return found;
+        },
+        all,
+        pages);
     return Listing.ofTree(all);
   }
 
@@ -235,40 +224,32 @@ final class AzureStorageClient implements StorageClient {
       List<RemoteObject> all,
       Consumer<List<RemoteObject>> pages) {
     List<String> folders = new ArrayList<>();
-    Set<String> markers = new HashSet<>();
-    String marker = null;
-    do {
-      Map<String, String> query = new LinkedHashMap<>();
-      query.put("restype", "directory");
-      query.put("comp", "list");
-      query.put("include", "Timestamps,ETag");
-      query.put("maxresults", Integer.toString(settings.pageSize()));
-      if (marker != null) {
-        query.put("marker", marker);
-      }
-      AzureXml.Page page = listPage(at, dir, query);
-      List<RemoteObject> found = new ArrayList<>();
-      for (AzureXml.Entry e : page.entries()) {
-        String name = e.name();
-        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
-          throw invalid(at, "the folder " + dir + " lists an entry named '" + name + "'");
-        }
-        String path = dir.isEmpty() ? name : dir + "/" + name;
-        if (e.kind().equals("Directory")) {
-          folders.add(path);
-        } else if (e.kind().equals("File")) {
-          found.add(object(at, path, path, size(at, e.fields()), e.fields()));
-        }
-      }
-      all.addAll(found);
-      if (!found.isEmpty()) {
-        pages.accept(found);
-      }
-      marker = page.nextMarker().orElse(null);
-      if (marker != null && !markers.add(marker)) {
-        throw invalid(at, "the listing of " + dir + " gives a marker it gave before");
-      }
-    } while (marker != null);
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("restype", "directory");
+    query.put("comp", "list");
+    query.put("include", "Timestamps,ETag");
+    listPages(
+        at,
+        dir,
+        query,
+        page -> {
+          List<RemoteObject> found = new ArrayList<>();
+          for (AzureXml.Entry e : page.entries()) {
+            String name = e.name();
+            if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+              throw invalid(at, "the folder " + dir + " lists an entry named '" + name + "'");
+            }
+            String path = dir.isEmpty() ? name : dir + "/" + name;
+            if (e.kind().equals("Directory")) {
+              folders.add(path);
+            } else if (e.kind().equals("File")) {
+              found.add(object(at, path, path, size(at, e.fields()), e.fields()));
+            }
+          }
+          return found;
+        },
+        all,
+        pages);
     if (level < FILE_SHARE_DEPTH) {
       for (String folder : folders) {
         walk(at, folder, level + 1, all, pages);
@@ -277,6 +258,45 @@ final class AzureStorageClient implements StorageClient {
   }
 
   // ---- Both ----
+
+  /**
+   * Lists {@code path} (below the container or share) page by page with {@code marker}: the objects
+   * {@code objectsOf} makes of each page go to {@code pages}, as the store returns them, and to
+   * {@code all}.
+   */
+  private void listPages(
+      AzureUri at,
+      String path,
+      Map<String, String> query,
+      Function<AzureXml.Page, List<RemoteObject>> objectsOf,
+      List<RemoteObject> all,
+      Consumer<List<RemoteObject>> pages) {
+    Set<String> markers = new HashSet<>();
+    String marker = null;
+    do {
+      Map<String, String> q = new LinkedHashMap<>(query);
+      q.put("maxresults", Integer.toString(settings.pageSize()));
+      if (marker != null) {
+        q.put("marker", marker);
+      }
+      AzureXml.Page page = listPage(at, path, q);
+      List<RemoteObject> found = objectsOf.apply(page);
+      all.addAll(found);
+      if (!found.isEmpty()) {
+        pages.accept(found);
+      }
+      marker = page.nextMarker().orElse(null);
+      if (marker != null && !markers.add(marker)) {
+        throw invalid(
+            at,
+            "the listing of /"
+                + path
+                + " gives a marker it gave before, after "
+                + all.size()
+                + " objects");
+      }
+    } while (marker != null);
+  }
 
   private AzureXml.Page listPage(AzureUri at, String path, Map<String, String> query) {
     String what = "the listing of " + at;
@@ -538,35 +558,11 @@ final class AzureStorageClient implements StorageClient {
   }
 
   private StorageException ioFailure(AzureUri at, String what, IOException e) {
-    URI endpoint = settings.serviceUrl(at);
-    if (e instanceof SSLException) {
-      return new StorageException(
-          Kind.INVALID_CONFIG,
-          "TLS with "
-              + endpoint
-              + " failed for "
-              + Uris.redact(what)
-              + ": "
-              + e.getMessage()
-              + "; mount its CA with CA_BUNDLE_CONFIGMAP_NAME",
-          e);
-    }
-    if (e instanceof UnknownHostException) {
-      return new StorageException(
-          Kind.INVALID_CONFIG,
-          "Unknown host "
-              + endpoint.getHost()
-              + " for "
-              + Uris.redact(what)
-              + ": check the account name",
-          e);
-    }
-    String how =
-        e instanceof ConnectException
-            ? "cannot connect to"
-            : e instanceof SocketTimeoutException ? "timed out talking to" : "I/O error with";
-    return StorageException.transientFailure(
-        how + " " + endpoint + " for " + Uris.redact(what) + ": " + e.getMessage(), e);
+    return HubConnection.ioFailure(
+        "Azure Storage (account " + at.account() + ")",
+        settings.serviceUrl(at),
+        Uris.redact(what),
+        e);
   }
 
   private static StorageException invalid(AzureUri at, String problem) {

@@ -156,6 +156,17 @@ public final class HubConnection implements AutoCloseable {
 
   /** An I/O failure with the hub, as the runtime's kind: TLS and DNS are configuration. */
   public StorageException ioFailure(String what, IOException e) {
+    return ioFailure(name, endpoint, what, e);
+  }
+
+  /**
+   * An I/O failure with the service {@code name} at {@code endpoint}, as the runtime's kind: TLS
+   * and DNS are configuration, the rest transient.
+   *
+   * @param what what the request was for, in messages (redacted by the caller)
+   * @since 0.5
+   */
+  public static StorageException ioFailure(String name, URI endpoint, String what, IOException e) {
     if (e instanceof SSLException) {
       return new StorageException(
           Kind.INVALID_CONFIG,
