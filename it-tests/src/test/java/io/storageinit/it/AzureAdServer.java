@@ -7,10 +7,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -73,16 +71,7 @@ final class AzureAdServer implements AutoCloseable {
 
   private void managedIdentity(HttpExchange x) throws IOException {
     try (x) {
-      Map<String, String> q = new HashMap<>();
-      String raw = x.getRequestURI().getRawQuery();
-      for (String pair : raw == null ? new String[0] : raw.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          q.put(
-              pair.substring(0, eq),
-              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-      }
+      Map<String, String> q = Forms.parse(x.getRequestURI().getRawQuery());
       if (!identityHeader.equals(x.getRequestHeaders().getFirst("X-IDENTITY-HEADER"))
           || !String.valueOf(q.get("resource")).startsWith("https://storage.azure.com")
           || !clientId.equals(q.get("client_id"))) {
@@ -152,16 +141,8 @@ final class AzureAdServer implements AutoCloseable {
         send(x, 404, "{\"error\": \"invalid_request\"}");
         return;
       }
-      Map<String, String> form = new HashMap<>();
-      for (String pair :
-          new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          form.put(
-              URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-      }
+      Map<String, String> form =
+          Forms.parse(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       String how = null;
       if (!clientId.equals(form.get("client_id"))
           || !"client_credentials".equals(form.get("grant_type"))

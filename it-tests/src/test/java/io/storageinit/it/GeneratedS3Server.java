@@ -5,9 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,16 +62,7 @@ final class GeneratedS3Server implements AutoCloseable {
       answer(ex, 404, "<Error><Code>NoSuchKey</Code><Message>not here</Message></Error>");
       return;
     }
-    Map<String, String> q = new HashMap<>();
-    String raw = ex.getRequestURI().getRawQuery();
-    for (String pair : (raw == null ? "" : raw).split("&")) {
-      int eq = pair.indexOf('=');
-      if (eq > 0) {
-        q.put(
-            pair.substring(0, eq),
-            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-      }
-    }
+    Map<String, String> q = Forms.parse(ex.getRequestURI().getRawQuery());
     if (!"m/".equals(q.get("prefix"))) {
       answer(
           ex,

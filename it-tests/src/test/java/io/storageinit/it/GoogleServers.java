@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,16 +92,8 @@ final class GoogleServers {
     }
 
     private void token(HttpExchange x) throws IOException {
-      Map<String, String> form = new HashMap<>();
-      for (String pair :
-          new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          form.put(
-              URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-      }
+      Map<String, String> form =
+          Forms.parse(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       String problem = check(form);
       if (problem != null || refuseAll) {
         refusals.add(problem == null ? "refused" : problem);
