@@ -72,13 +72,6 @@ final class Jwe {
 
   private Jwe() {}
 
-  /** Whether the file being decrypted takes {@link Ghash} (set per call, on the calling thread). */
-  private static final ThreadLocal<Boolean> OWN_GHASH = ThreadLocal.withInitial(() -> false);
-
-  private static boolean ownGhash() {
-    return OWN_GHASH.get();
-  }
-
   /**
    * Decrypts {@code in} into {@code out} (created; the caller renames it once this returns).
    *
@@ -88,20 +81,15 @@ final class Jwe {
    */
   static void decrypt(Path in, Path out, byte[] key) {
     String what = in.getFileName().toString();
-    try {
-      // A compact JWE's ciphertext is 3/4 of its base64url; a JSON one's less.
-      OWN_GHASH.set(alwaysOwnGhash || Files.size(in) / 4 * 3 > JDK_GCM_LIMIT);
-    } catch (IOException e) {
-      throw new StorageException(Kind.INTERNAL, "Cannot read " + in + ": " + e.getMessage(), e);
-    }
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(in), BUFFER);
         OutputStream sink = Files.newOutputStream(out)) {
-      raw.mark(1);
+      // A compact JWE's ciphertext is 3/4 of its base64url; a JSON one's less.
+      boolean ownGhash = alwaysOwnGhash || Files.size(in) / 4 * 3 > JDK_GCM_LIMIT;
       int first = skipBlank(raw);
       if (first == '{') {
-        json(raw, sink, key, what);
+        json(raw, sink, key, ownGhash);
       } else {
-        compact(raw, first, sink, key, what);
+        compact(raw, first, sink, key, ownGhash);
       }
     } catch (JOSEException | GeneralSecurityException | Malformed | java.text.ParseException e) {
       throw failed(what, e.getMessage(), e);
@@ -119,7 +107,8 @@ final class Jwe {
     return b;
   }
 
-  private static void compact(InputStream in, int first, OutputStream sink, byte[] key, String what)
+  private static void compact(
+      InputStream in, int first, OutputStream sink, byte[] key, boolean ownGhash)
       throws IOException,
           GeneralSecurityException,
           JOSEException,
@@ -132,7 +121,8 @@ final class Jwe {
     byte[] aad = protectedHeader.getBytes(StandardCharsets.US_ASCII);
     Segment ciphertext = new Segment(in);
     InputStream decoded = new Decoded(ciphertext);
-    decryptContent(header, encryptedKey, iv, aad, decoded, () -> tagOf(in, ciphertext), sink, key);
+    decryptContent(
+        header, encryptedKey, iv, aad, decoded, () -> tagOf(in, ciphertext), sink, key, ownGhash);
   }
 
   /** The tag: the last segment, read once the ciphertext's ended at its dot. */
@@ -147,7 +137,7 @@ final class Jwe {
     return decode(new String(rest, StandardCharsets.US_ASCII).strip(), "tag");
   }
 
-  private static void json(InputStream in, OutputStream sink, byte[] key, String what)
+  private static void json(InputStream in, OutputStream sink, byte[] key, boolean ownGhash)
       throws IOException,
           GeneralSecurityException,
           JOSEException,
@@ -189,7 +179,8 @@ final class Jwe {
         new ByteArrayInputStream(ciphertext),
         () -> tag,
         sink,
-        key);
+        key,
+        ownGhash);
   }
 
   private static String string(Map<?, ?> m, String name) throws Malformed {
@@ -212,7 +203,8 @@ final class Jwe {
       InputStream ciphertext,
       TagSource tag,
       OutputStream sink,
-      byte[] key)
+      byte[] key,
+      boolean ownGhash)
       throws IOException, GeneralSecurityException, JOSEException, Malformed {
     EncryptionMethod enc = header.getEncryptionMethod();
     if (enc == null) {
@@ -233,7 +225,7 @@ final class Jwe {
       if (enc.equals(EncryptionMethod.A128GCM)
           || enc.equals(EncryptionMethod.A192GCM)
           || enc.equals(EncryptionMethod.A256GCM)) {
-        gcm(cek, iv, aad, ciphertext, tag, plain);
+        gcm(cek, iv, aad, ciphertext, tag, plain, ownGhash);
       } else if (enc.equals(EncryptionMethod.A128CBC_HS256)
           || enc.equals(EncryptionMethod.A192CBC_HS384)
           || enc.equals(EncryptionMethod.A256CBC_HS512)) {
@@ -304,8 +296,17 @@ final class Jwe {
     }
   }
 
+  /**
+   * @param own whether the tag comes from {@link Ghash} rather than the JDK's GCM
+   */
   private static void gcm(
-      byte[] cek, byte[] iv, byte[] aad, InputStream ciphertext, TagSource tag, OutputStream out)
+      byte[] cek,
+      byte[] iv,
+      byte[] aad,
+      InputStream ciphertext,
+      TagSource tag,
+      OutputStream out,
+      boolean own)
       throws IOException, GeneralSecurityException, Malformed {
     if (iv.length != 12) {
       throw new Malformed("an AES-GCM IV of " + iv.length * 8 + " bits, not 96");
@@ -316,7 +317,6 @@ final class Jwe {
     counter[15] = 2;
     Cipher ctr = Cipher.getInstance("AES/CTR/NoPadding");
     ctr.init(Cipher.DECRYPT_MODE, k, new IvParameterSpec(counter));
-    boolean own = ownGhash();
     Cipher again = null;
     Ghash ghash = null;
     Cipher ecb = null;
