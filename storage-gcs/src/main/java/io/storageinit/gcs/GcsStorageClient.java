@@ -189,16 +189,15 @@ final class GcsStorageClient implements StorageClient {
     Redirects.Followed followed = store.get(url, Map.of(), at.toString());
     Http1.Response r = followed.response();
     if (r.status() == 404) {
-      StorageException failure = statusFailure(at, at.toString(), r);
+      String said = errorMessage(r);
       // A missing bucket is told as such; a missing object is "nothing there" for the caller.
-      if (failure.getMessage().contains("bucket")) {
-        throw failure;
+      if (aboutBucket(said)) {
+        throw failure(at, at.toString(), 404, said, Optional.empty());
       }
       return Optional.empty();
     }
     if (r.status() >= 400) {
-      StorageException failure = statusFailure(at, at.toString(), r);
-      throw failure;
+      throw statusFailure(at, at.toString(), r);
     }
     try (InputStream in = r.body()) {
       String name = at.path();
@@ -313,8 +312,7 @@ final class GcsStorageClient implements StorageClient {
               + " is gone); run again");
     }
     if (r.status() >= 400) {
-      StorageException failure = statusFailure(GcsUri.parse("gs://" + key), what, r);
-      throw failure;
+      throw statusFailure(GcsUri.parse("gs://" + key), what, r);
     }
     String served = r.header("x-goog-generation");
     if (served != null && !served.trim().equals(generation)) {
@@ -385,8 +383,17 @@ final class GcsStorageClient implements StorageClient {
 
   /** What an error status means, with the store's own message; the answer is consumed. */
   private StorageException statusFailure(GcsUri at, String what, Http1.Response r) {
-    int status = r.status();
-    String said = errorMessage(r);
+    Optional<Duration> retryAfter = retryAfter(r);
+    return failure(at, what, r.status(), errorMessage(r), retryAfter);
+  }
+
+  /** Whether the store's error message is about the bucket (a missing one), not an object. */
+  private static boolean aboutBucket(String said) {
+    return said.toLowerCase(java.util.Locale.ROOT).contains("bucket");
+  }
+
+  private StorageException failure(
+      GcsUri at, String what, int status, String said, Optional<Duration> retryAfter) {
     String base =
         "Google Cloud Storage ("
             + settings.endpoint()
@@ -416,13 +423,10 @@ final class GcsStorageClient implements StorageClient {
                   + at.bucket()
                   + ": grant storage.objects.list and storage.objects.get on it");
       case 404 ->
-          StorageException.notFound(
-              said.toLowerCase(java.util.Locale.ROOT).contains("bucket")
-                  ? base + "; no bucket " + at.bucket()
-                  : base);
+          StorageException.notFound(aboutBucket(said) ? base + "; no bucket " + at.bucket() : base);
       default ->
           status >= 500 || status == 408 || status == 429
-              ? new StorageException(Kind.TRANSIENT, base, null, retryAfter(r).orElse(null))
+              ? new StorageException(Kind.TRANSIENT, base, null, retryAfter.orElse(null))
               : new StorageException(Kind.INVALID_URI, base);
     };
   }
